@@ -1,0 +1,71 @@
+"""Where a result came from: device, versions and commit, recorded beside every figure."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import jax
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def git_commit() -> str:
+    """The checkout's commit, with `+dirty` when it has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def device_name() -> str:
+    """The accelerator's name, e.g. 'NVIDIA H100 80GB HBM3', or the CPU's."""
+    device = jax.devices()[0]
+    if device.platform == "cpu":
+        return f"cpu ({platform.processor() or platform.machine()}, {_cpu_count()} cores)"
+    return device.device_kind
+
+
+def _cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def device_tag() -> str:
+    """A short file-name tag for the platform: 'cpu' or 'gpu'."""
+    return "cpu" if jax.default_backend() == "cpu" else "gpu"
+
+
+def run_metadata() -> dict[str, str]:
+    """Device, library versions, commit and start time of this process's run."""
+    return {
+        "device": device_name(),
+        "backend": jax.default_backend(),
+        "jax": jax.__version__,
+        "jaxlib": _version("jaxlib"),
+        "mujoco": _version("mujoco"),
+        "mujoco_mjx": _version("mujoco-mjx"),
+        "brax": _version("brax"),
+        "python": platform.python_version(),
+        "commit": git_commit(),
+        "start_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
