@@ -1,0 +1,68 @@
+"""What every learner provides, and the small pieces they share.
+
+A learner is a bundle of pure functions over its own dataclass state:
+
+    state = agent.init(key)
+    action = agent.act(state, x, key, explore)      # x: normalised [obs, goal], [..., in]
+    state, metrics = agent.update(state, batch, key)
+    state = agent.target_update(state)              # polyak step of the target networks
+
+`metrics` holds scalar `critic_loss`, `actor_loss` and `q_mean`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+
+@struct.dataclass
+class Batch:
+    """Normalised training inputs of one gradient step."""
+
+    x: jax.Array  # [B, in] normalised [obs, goal]
+    action: jax.Array  # [B, act] float in [-1, 1], or [B] int
+    reward: jax.Array  # [B]
+    x_next: jax.Array  # [B, in] normalised [next_obs, goal]
+
+
+class Agent(NamedTuple):
+    init: Callable[[jax.Array], Any]
+    act: Callable[..., jax.Array]
+    update: Callable[..., tuple[Any, dict]]
+    target_update: Callable[[Any], Any]
+
+
+def polyak(target, online, coefficient: float):
+    """`coefficient * target + (1 - coefficient) * online`, leaf by leaf."""
+    return jax.tree.map(lambda t, o: coefficient * t + (1.0 - coefficient) * o, target, online)
+
+
+def td_target(reward, next_value, gamma: float, clip: bool) -> jax.Array:
+    """`r + gamma * V(s')`, bootstrapping through every step (time limits truncate, never end).
+
+    With `clip`, the target is kept in [-1/(1 - gamma), 0], the range of
+    returns of rewards in [-1, 0].
+    """
+    target = reward + gamma * next_value
+    if clip:
+        target = jnp.clip(target, -1.0 / (1.0 - gamma), 0.0)
+    return jax.lax.stop_gradient(target)
+
+
+def adam(learning_rate: float) -> optax.GradientTransformation:
+    return optax.adam(learning_rate)
+
+
+def explore_continuous(key, greedy, random_eps: float, noise_std: float) -> jax.Array:
+    """Gaussian noise on the greedy action, and with probability `random_eps` a uniform one."""
+    k_noise, k_coin, k_uniform = jax.random.split(key, 3)
+    noisy = jnp.clip(greedy + noise_std * jax.random.normal(k_noise, greedy.shape), -1.0, 1.0)
+    uniform = jax.random.uniform(k_uniform, greedy.shape, minval=-1.0, maxval=1.0)
+    coin = jax.random.uniform(k_coin, greedy.shape[:-1] + (1,)) < random_eps
+    return jnp.where(coin, uniform, noisy)

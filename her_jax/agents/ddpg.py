@@ -1,0 +1,89 @@
+"""DDPG with the reference HER settings (Plappert et al. 2018, openai baselines).
+
+Deterministic tanh actor, one critic, Adam; the actor loss adds an L2 penalty
+on its tanh output; critic targets use the target actor and critic, bootstrap
+through every step and are clipped to [-1/(1 - gamma), 0].
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from her_jax.agents.base import Agent, Batch, adam, explore_continuous, polyak, td_target
+from her_jax.networks import Critic, DeterministicActor
+
+
+@struct.dataclass
+class DDPGState:
+    actor: dict
+    critic: dict
+    target_actor: dict
+    target_critic: dict
+    actor_opt: optax.OptState
+    critic_opt: optax.OptState
+
+
+def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
+    actor_net = DeterministicActor(config.hidden, action_size)
+    critic_net = Critic(config.hidden, n_critics=1)
+    actor_tx, critic_tx = adam(config.lr_actor), adam(config.lr_critic)
+
+    def init(key):
+        k_actor, k_critic = jax.random.split(key)
+        x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
+        actor = actor_net.init(k_actor, x)
+        critic = critic_net.init(k_critic, x, a)
+        return DDPGState(
+            actor=actor,
+            critic=critic,
+            target_actor=actor,
+            target_critic=critic,
+            actor_opt=actor_tx.init(actor),
+            critic_opt=critic_tx.init(critic),
+        )
+
+    def act(state, x, key, explore: bool):
+        greedy = actor_net.apply(state.actor, x)
+        if not explore:
+            return greedy
+        return explore_continuous(key, greedy, config.random_eps, config.noise_eps)
+
+    def update(state, batch: Batch, key):
+        del key
+        next_q = critic_net.apply(
+            state.target_critic, batch.x_next, actor_net.apply(state.target_actor, batch.x_next)
+        )[0]
+        target = td_target(batch.reward, next_q, gamma, config.clip_target)
+
+        def critic_loss_fn(params):
+            q = critic_net.apply(params, batch.x, batch.action)[0]
+            return jnp.mean((q - target) ** 2), q
+
+        (critic_loss, q), grads = jax.value_and_grad(critic_loss_fn, has_aux=True)(state.critic)
+        updates, critic_opt = critic_tx.update(grads, state.critic_opt)
+        critic = optax.apply_updates(state.critic, updates)
+
+        def actor_loss_fn(params):
+            pi = actor_net.apply(params, batch.x)
+            q_pi = critic_net.apply(critic, batch.x, pi)[0]
+            return -jnp.mean(q_pi) + config.action_l2 * jnp.mean(pi**2)
+
+        actor_loss, grads = jax.value_and_grad(actor_loss_fn)(state.actor)
+        updates, actor_opt = actor_tx.update(grads, state.actor_opt)
+        actor = optax.apply_updates(state.actor, updates)
+        state = state.replace(
+            actor=actor, critic=critic, actor_opt=actor_opt, critic_opt=critic_opt
+        )
+        metrics = {"critic_loss": critic_loss, "actor_loss": actor_loss, "q_mean": jnp.mean(q)}
+        return state, metrics
+
+    def target_update(state):
+        return state.replace(
+            target_actor=polyak(state.target_actor, state.actor, config.polyak),
+            target_critic=polyak(state.target_critic, state.critic, config.polyak),
+        )
+
+    return Agent(init=init, act=act, update=update, target_update=target_update)

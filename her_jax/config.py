@@ -1,0 +1,190 @@
+"""The typed configuration of a training run: the CLI's single source of truth.
+
+Every field's docstring is its `--help` text. Derived numbers are properties;
+`validate(config, env)` checks everything that can be checked before any
+compilation and raises `ValueError` naming the problem and the valid choices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from her_jax import her
+
+ALGOS = ("ddpg", "td3", "sac", "dqn")
+DISCRETE_ALGOS = ("dqn",)
+REWARD_TYPES = ("sparse", "dense")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    # --- what to train
+    env: str = "fetch_reach"
+    """Environment name (bitflip, fetch_reach, fetch_push, fetch_slide, fetch_pick_and_place)."""
+    algo: str = "ddpg"
+    """Learner: ddpg, td3, sac (continuous actions) or dqn (discrete, bit-flipping)."""
+    strategy: str = "future"
+    """Hindsight goal strategy: none, final, future, episode or random."""
+    k: float = 4.0
+    """Substitute goals per original goal; relabel probability 1 - 1/(1 + k). inf: always."""
+    n_bits: int = 0
+    """bitflip only: number of bits (0 keeps the environment's default)."""
+    reward_type: str = ""
+    """Fetch only: sparse or dense (empty keeps the environment's default)."""
+
+    # --- size of the run
+    seeds: int = 1
+    """Independent seeds, trained together as one vmapped program."""
+    seed: int = 0
+    """First seed; seeds are seed, seed + 1, ..."""
+    num_envs: int = 16
+    """Parallel environments; each cycle collects one episode from each."""
+    total_env_steps: int = 40_000
+    """Training budget in environment steps per seed (rounded up to whole epochs)."""
+    cycles_per_epoch: int = 10
+    """Cycles per jitted epoch; metrics, evaluation and checkpoints happen once per epoch."""
+    updates_per_cycle: int = 40
+    """Gradient steps after each cycle's rollout (sets the replay ratio)."""
+    target_update_interval: int = 40
+    """Gradient steps between target-network (polyak) updates; divides updates_per_cycle."""
+    batch_size: int = 256
+    """Transitions per gradient step."""
+    buffer_capacity: int = 0
+    """Replay capacity in transitions (0: the whole run, capped at 5e6, so it never wraps)."""
+    eval_envs: int = 100
+    """Evaluation episodes per seed per epoch (deterministic policy, intended goals)."""
+
+    # --- learner hyperparameters (paper defaults: Plappert et al. 2018)
+    hidden: tuple[int, ...] = (256, 256, 256)
+    """Hidden layer widths of actor and critic."""
+    lr_actor: float = 1e-3
+    """Actor (and SAC temperature) learning rate."""
+    lr_critic: float = 1e-3
+    """Critic learning rate."""
+    gamma: float = 0.0
+    """Discount (0: 1 - 1/T, the episode length T)."""
+    polyak: float = 0.95
+    """Target update: target <- polyak * target + (1 - polyak) * online."""
+    action_l2: float = 1.0
+    """DDPG/TD3: L2 penalty on the actor's tanh output."""
+    clip_target: bool = True
+    """Clip critic targets to [-1/(1 - gamma), 0] (rewards are never positive)."""
+    random_eps: float = 0.3
+    """Exploration: probability of a uniformly random action (DQN: epsilon)."""
+    noise_eps: float = 0.2
+    """Exploration: std of Gaussian action noise (DDPG, TD3)."""
+    td3_target_noise: float = 0.2
+    """TD3: std of target policy smoothing noise."""
+    td3_noise_clip: float = 0.5
+    """TD3: clip of target policy smoothing noise."""
+    td3_policy_delay: int = 2
+    """TD3: critic updates per actor update."""
+    clip_obs: float = 200.0
+    """Observations and goals are clipped to +/- this before normalising."""
+    clip_norm: float = 5.0
+    """Normalised inputs are clipped to +/- this."""
+    std_floor: float = 0.01
+    """Floor of the normaliser's standard deviation."""
+
+    # --- output
+    out_dir: Path = Path("runs/latest")
+    """Folder for config.json, meta.json, metrics.csv and checkpoints."""
+    checkpoint_every: int = 0
+    """Save a checkpoint every N epochs (0: only at the end)."""
+    resume: bool = False
+    """Continue from the newest checkpoint in out_dir."""
+    tensorboard: bool = False
+    """Also write TensorBoard events into out_dir."""
+
+    @property
+    def relabel_prob(self) -> float:
+        return her.relabel_probability(self.k)
+
+    def env_overrides(self) -> dict:
+        """Keyword overrides for `envs.make` from the env-specific fields."""
+        overrides = {}
+        if self.n_bits:
+            overrides["n_bits"] = self.n_bits
+        if self.reward_type:
+            overrides["reward_type"] = self.reward_type
+        return overrides
+
+    def gamma_for(self, episode_length: int) -> float:
+        return self.gamma if self.gamma else 1.0 - 1.0 / episode_length
+
+    def steps_per_epoch(self, episode_length: int) -> int:
+        return self.cycles_per_epoch * self.num_envs * episode_length
+
+    def num_epochs(self, episode_length: int) -> int:
+        return max(1, math.ceil(self.total_env_steps / self.steps_per_epoch(episode_length)))
+
+    def capacity_for(self, episode_length: int) -> int:
+        if self.buffer_capacity:
+            return self.buffer_capacity
+        run = self.num_epochs(episode_length) * self.steps_per_epoch(episode_length)
+        return min(run, 5_000_000)
+
+
+def _positive(config: TrainConfig, *names: str) -> None:
+    for name in names:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
+
+
+def validate(config: TrainConfig, env) -> None:
+    """Check a config against its environment; raises ValueError before anything compiles."""
+    if config.algo not in ALGOS:
+        raise ValueError(f"unknown algorithm {config.algo!r}; valid: {', '.join(ALGOS)}")
+    if config.strategy not in her.STRATEGIES:
+        raise ValueError(
+            f"unknown goal strategy {config.strategy!r}; valid: {', '.join(her.STRATEGIES)}"
+        )
+    her.relabel_probability(config.k)  # k >= 0
+    if env.discrete != (config.algo in DISCRETE_ALGOS):
+        kind = "discrete" if env.discrete else "continuous"
+        fits = [a for a in ALGOS if (a in DISCRETE_ALGOS) == env.discrete]
+        raise ValueError(
+            f"algorithm {config.algo!r} does not fit {config.env!r}, whose actions are {kind}; "
+            f"use one of {', '.join(fits)}"
+        )
+    _positive(
+        config,
+        "seeds",
+        "num_envs",
+        "total_env_steps",
+        "cycles_per_epoch",
+        "updates_per_cycle",
+        "target_update_interval",
+        "batch_size",
+        "eval_envs",
+        "td3_policy_delay",
+    )
+    if config.updates_per_cycle % config.target_update_interval:
+        raise ValueError(
+            f"target_update_interval ({config.target_update_interval}) must divide "
+            f"updates_per_cycle ({config.updates_per_cycle})"
+        )
+    if config.reward_type and config.reward_type not in REWARD_TYPES:
+        raise ValueError(
+            f"unknown reward_type {config.reward_type!r}; valid: {', '.join(REWARD_TYPES)}"
+        )
+    if not 0.0 <= config.polyak <= 1.0:
+        raise ValueError(f"polyak must lie in [0, 1], got {config.polyak}")
+    if not 0.0 <= config.random_eps <= 1.0:
+        raise ValueError(f"random_eps must lie in [0, 1], got {config.random_eps}")
+    if not 0.0 <= config.gamma < 1.0:
+        raise ValueError(f"gamma must lie in [0, 1) (0: 1 - 1/T), got {config.gamma}")
+    if not config.hidden or min(config.hidden) < 1:
+        raise ValueError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
+    for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor"):
+        if not getattr(config, name) > 0:
+            raise ValueError(f"{name} must be > 0, got {getattr(config, name)}")
+    T = env.episode_length
+    capacity = config.capacity_for(T)
+    if capacity // T < config.num_envs:
+        raise ValueError(
+            f"buffer_capacity {capacity} holds {capacity // T} episodes, fewer than one cycle's "
+            f"{config.num_envs}; use at least {config.num_envs * T}"
+        )

@@ -1,0 +1,172 @@
+"""The host side of a run: compile once, call the jitted epoch, log, checkpoint, resume.
+
+`run(config)` trains `config.seeds` seeds as one vmapped program and writes
+into `config.out_dir`:
+
+  config.json   the whole configuration
+  meta.json     device, versions, commit, start time
+  metrics.csv   one row per seed and epoch (intended-goal success, losses, rates, speed)
+  checkpoints/  orbax checkpoints of the full state, buffer included
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from her_jax import her, meta
+from her_jax.checkpoint import Checkpoints
+from her_jax.config import TrainConfig
+from her_jax.train import Trainer, make_train
+
+FIRST_COLUMNS = [
+    "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
+    "success_any", "steps_to_success",
+]  # fmt: skip
+TIMING_COLUMNS = ("wall_time_s", "env_steps_per_s", "updates_per_s")
+
+
+class NonFiniteError(RuntimeError):
+    """A loss became NaN or infinite inside the compiled epoch."""
+
+
+def config_to_json(config: TrainConfig) -> dict:
+    return {
+        k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()
+    }
+
+
+def seed_keys(config: TrainConfig) -> jax.Array:
+    return jnp.stack([jax.random.key(config.seed + i) for i in range(config.seeds)])
+
+
+def init_states(trainer: Trainer):
+    """The vmapped initial state of every seed."""
+    config = trainer.config
+    strategy = jnp.full(config.seeds, her.STRATEGIES.index(config.strategy), jnp.int32)
+    prob = jnp.full(config.seeds, config.relabel_prob, jnp.float32)
+    return jax.jit(jax.vmap(trainer.init))(seed_keys(config), strategy, prob)
+
+
+def check_finite(metrics: dict, epoch: int) -> None:
+    for name, counts in metrics.items():
+        if name.startswith("nonfinite_") and np.any(counts > 0):
+            seeds = np.flatnonzero(counts > 0).tolist()
+            loss = name.removeprefix("nonfinite_")
+            raise NonFiniteError(
+                f"non-finite {loss} in epoch {epoch} (seed index {seeds}): stopping; "
+                "the last checkpoint before it is intact"
+            )
+
+
+class _Logger:
+    """metrics.csv (and optional TensorBoard events) in the run folder."""
+
+    def __init__(self, out_dir: Path, append: bool, tensorboard: bool):
+        self.path = out_dir / "metrics.csv"
+        self.append = append and self.path.exists()
+        self.columns: list[str] | None = None
+        self.writer = None
+        if tensorboard:
+            from tensorboardX import SummaryWriter
+
+            self.writer = SummaryWriter(str(out_dir / "tensorboard"))
+
+    def write(self, rows: list[dict]) -> None:
+        if self.columns is None:
+            rest = sorted(set(rows[0]) - set(FIRST_COLUMNS))
+            self.columns = FIRST_COLUMNS + rest
+            if self.append:
+                with self.path.open() as f:
+                    self.columns = next(csv.reader(f))
+            else:
+                with self.path.open("w", newline="") as f:
+                    csv.writer(f).writerow(self.columns)
+        with self.path.open("a", newline="") as f:
+            writer = csv.DictWriter(f, self.columns, extrasaction="ignore")
+            writer.writerows(rows)
+        if self.writer is not None:
+            for row in rows:
+                for name, value in row.items():
+                    if isinstance(value, float | int) and name not in ("seed", "env_steps"):
+                        self.writer.add_scalar(f"seed{row['seed']}/{name}", value, row["env_steps"])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def run(config: TrainConfig, progress: bool = True) -> list[dict]:
+    """Train, log and checkpoint; returns the metric rows written in this call."""
+    start = time.perf_counter()
+    trainer = make_train(config)  # validates before anything compiles
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoints = Checkpoints(out / "checkpoints")
+    state = init_states(trainer)
+    first_epoch, wall_offset = 0, 0.0
+    if config.resume:
+        latest = checkpoints.latest_epoch()
+        if latest is None:
+            raise FileNotFoundError(f"--resume: no checkpoint under {out / 'checkpoints'}")
+        state, host = checkpoints.restore(latest, state)
+        first_epoch, wall_offset = latest, host["wall_time_s"]
+    (out / "config.json").write_text(json.dumps(config_to_json(config), indent=2))
+    info = meta.run_metadata() | {"resumed_from_epoch": first_epoch}
+    (out / "meta.json").write_text(json.dumps(info, indent=2))
+
+    epoch_fn = jax.jit(jax.vmap(trainer.epoch), donate_argnums=0)
+    logger = _Logger(out, append=config.resume, tensorboard=config.tensorboard)
+    bar = tqdm(
+        total=trainer.num_epochs * trainer.steps_per_epoch,
+        initial=first_epoch * trainer.steps_per_epoch,
+        unit="step",
+        unit_scale=True,
+        disable=not progress,
+        desc=f"{config.algo}+{config.strategy} {config.env}",
+    )
+    written = []
+    try:
+        for epoch in range(first_epoch, trainer.num_epochs):
+            t0 = time.perf_counter()
+            state, metrics = epoch_fn(state)
+            metrics = jax.device_get(metrics)
+            epoch_s = time.perf_counter() - t0
+            check_finite(metrics, epoch + 1)
+            wall = wall_offset + time.perf_counter() - start
+            rows = []
+            for i in range(config.seeds):
+                row = {k: np.asarray(v)[i].item() for k, v in metrics.items()}
+                row = {k: v for k, v in row.items() if not k.startswith("nonfinite_")}
+                row |= {
+                    "seed": config.seed + i,
+                    "wall_time_s": round(wall, 3),
+                    "env_steps_per_s": round(trainer.steps_per_epoch / epoch_s, 1),
+                    "updates_per_s": round(trainer.updates_per_epoch / epoch_s, 1),
+                    "strategy": config.strategy,
+                    "k": config.k,
+                }
+                rows.append(row)
+            logger.write(rows)
+            written += rows
+            success = float(np.median([r["success_rate"] for r in rows]))
+            bar.set_postfix(success=f"{success:.2f}", steps_s=f"{rows[0]['env_steps_per_s']:.0f}")
+            bar.update(trainer.steps_per_epoch)
+            done = epoch + 1
+            if done == trainer.num_epochs or (
+                config.checkpoint_every and done % config.checkpoint_every == 0
+            ):
+                checkpoints.save(done, state, {"wall_time_s": wall})
+    finally:
+        bar.close()
+        logger.close()
+        checkpoints.close()
+    return written

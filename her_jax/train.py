@@ -1,0 +1,183 @@
+"""The fully jitted HER training loop: `make_train(config)` gives `init` and `epoch`.
+
+One epoch (all inside jit) is `cycles_per_epoch` cycles of
+
+  1. roll out one exploring episode in each of `num_envs` environments,
+  2. add them to the device buffer,
+  3. update the observation and goal normaliser,
+  4. `updates_per_cycle` gradient steps on relabelled batches, with a polyak
+     target update every `target_update_interval` steps,
+
+then one evaluation of the deterministic online policy on `eval_envs` fresh
+episodes with their intended goals. Both functions handle one seed; `jax.vmap`
+over the state trains many seeds, strategies or k values as one program,
+since the strategy and relabel probability are data in `TrainState`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from her_jax import envs, evaluate, her, normalizer, replay
+from her_jax.agents import make_agent
+from her_jax.agents.base import Agent, Batch
+from her_jax.config import TrainConfig, validate
+from her_jax.envs.base import GoalEnv
+from her_jax.rollout import run_episodes
+
+
+@struct.dataclass
+class TrainState:
+    agent: Any
+    norm: normalizer.Normalizer
+    buffer: replay.BufferState
+    key: jax.Array
+    strategy: jax.Array  # [] int32 index into her.STRATEGIES
+    relabel_prob: jax.Array  # [] float32
+    env_steps: jax.Array  # [] int32
+    updates: jax.Array  # [] int32
+    epoch: jax.Array  # [] int32, epochs completed
+
+
+class Trainer(NamedTuple):
+    config: TrainConfig
+    env: GoalEnv
+    agent: Agent
+    num_epochs: int
+    steps_per_epoch: int
+    updates_per_epoch: int
+    capacity_episodes: int
+    init: Any  # (key, strategy, relabel_prob) -> TrainState
+    epoch: Any  # (TrainState) -> (TrainState, metrics)
+
+
+def make_env(config: TrainConfig) -> GoalEnv:
+    return envs.make(config.env, **config.env_overrides())
+
+
+def make_train(config: TrainConfig) -> Trainer:
+    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted)."""
+    env = make_env(config)
+    validate(config, env)
+    T = env.episode_length
+    gamma = config.gamma_for(T)
+    input_size = env.observation_size + env.goal_size
+    agent = make_agent(config.algo, config, input_size, env.action_size, gamma)
+    capacity = replay.capacity_in_episodes(config.capacity_for(T), T, config.num_envs)
+    action_example = jnp.zeros((T,), jnp.int32) if env.discrete else jnp.zeros((T, env.action_size))
+    example = replay.Episodes(
+        obs=jnp.zeros((T + 1, env.observation_size)),
+        achieved_goal=jnp.zeros((T + 1, env.goal_size)),
+        desired_goal=jnp.zeros((env.goal_size,)),
+        action=action_example,
+    )
+    norm_kw = {"clip_obs": config.clip_obs, "clip_norm": config.clip_norm}
+
+    def init(key, strategy, relabel_prob) -> TrainState:
+        key, k_agent = jax.random.split(key)
+        zero = jnp.zeros((), jnp.int32)
+        return TrainState(
+            agent=agent.init(k_agent),
+            norm=normalizer.init(env.observation_size, env.goal_size),
+            buffer=replay.init(example, capacity),
+            key=key,
+            strategy=jnp.asarray(strategy, jnp.int32),
+            relabel_prob=jnp.asarray(relabel_prob, jnp.float32),
+            env_steps=zero,
+            updates=zero + 0,
+            epoch=zero + 0,
+        )
+
+    def policy(ts: TrainState, explore: bool):
+        def act(obs, key):
+            x = normalizer.normalize_inputs(ts.norm, obs.observation, obs.desired_goal, **norm_kw)
+            return agent.act(ts.agent, x, key, explore)
+
+        return act
+
+    def gradient_step(ts: TrainState, key):
+        k_batch, k_update = jax.random.split(key)
+        tr = her.sample_batch(
+            k_batch,
+            ts.buffer,
+            config.batch_size,
+            strategy=ts.strategy,
+            relabel_prob=ts.relabel_prob,
+            compute_reward=env.compute_reward,
+        )
+        batch = Batch(
+            x=normalizer.normalize_inputs(ts.norm, tr.obs, tr.goal, **norm_kw),
+            action=tr.action,
+            reward=tr.reward,
+            x_next=normalizer.normalize_inputs(ts.norm, tr.next_obs, tr.goal, **norm_kw),
+        )
+        agent_state, metrics = agent.update(ts.agent, batch, k_update)
+        metrics = metrics | {
+            "batch_reward0_share": jnp.mean(tr.reward == 0.0),
+            "batch_relabelled_share": jnp.mean(tr.relabelled),
+            "nonfinite_critic_loss": (~jnp.isfinite(metrics["critic_loss"])).astype(jnp.float32),
+            "nonfinite_actor_loss": (~jnp.isfinite(metrics["actor_loss"])).astype(jnp.float32),
+        }
+        return ts.replace(agent=agent_state, updates=ts.updates + 1), metrics
+
+    def learn(ts: TrainState, key):
+        """updates_per_cycle gradient steps in blocks that each end with a target update."""
+
+        def block(ts, k):
+            ts, metrics = jax.lax.scan(
+                gradient_step, ts, jax.random.split(k, config.target_update_interval)
+            )
+            return ts.replace(agent=agent.target_update(ts.agent)), metrics
+
+        blocks = config.updates_per_cycle // config.target_update_interval
+        ts, metrics = jax.lax.scan(block, ts, jax.random.split(key, blocks))
+        return ts, metrics
+
+    def cycle(ts: TrainState, _):
+        key, k_roll, k_learn = jax.random.split(ts.key, 3)
+        episodes, info = run_episodes(env, policy(ts, explore=True), k_roll, config.num_envs)
+        goals = jnp.concatenate(
+            [episodes.achieved_goal.reshape(-1, env.goal_size), episodes.desired_goal]
+        )
+        ts = ts.replace(
+            key=key,
+            buffer=replay.add(ts.buffer, episodes),
+            norm=normalizer.update(
+                ts.norm, episodes.obs, goals, clip_obs=config.clip_obs, std_floor=config.std_floor
+            ),
+            env_steps=ts.env_steps + config.num_envs * T,
+        )
+        ts, learn_metrics = learn(ts, k_learn)
+        train_success = evaluate.success_metrics(info["is_success"], env.success_at)
+        metrics = jax.tree.map(jnp.mean, learn_metrics) | evaluate.constraint_rates(info)
+        metrics["train_success_rate"] = train_success["success_rate"]
+        return ts, metrics
+
+    def epoch(ts: TrainState):
+        ts, metrics = jax.lax.scan(cycle, ts, length=config.cycles_per_epoch)
+        nonfinite = {k: v.sum() for k, v in metrics.items() if k.startswith("nonfinite")}
+        metrics = {k: v.mean() for k, v in metrics.items() if not k.startswith("nonfinite")}
+        key, k_eval = jax.random.split(ts.key)
+        _, eval_info = run_episodes(env, policy(ts, explore=False), k_eval, config.eval_envs)
+        metrics |= evaluate.success_metrics(eval_info["is_success"], env.success_at)
+        metrics |= {f"eval_{k}": v for k, v in evaluate.constraint_rates(eval_info).items()}
+        metrics |= nonfinite
+        ts = ts.replace(key=key, epoch=ts.epoch + 1)
+        metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
+        return ts, metrics
+
+    return Trainer(
+        config=config,
+        env=env,
+        agent=agent,
+        num_epochs=config.num_epochs(T),
+        steps_per_epoch=config.steps_per_epoch(T),
+        updates_per_epoch=config.cycles_per_epoch * config.updates_per_cycle,
+        capacity_episodes=capacity,
+        init=init,
+        epoch=epoch,
+    )
