@@ -133,8 +133,8 @@ def _positive(config: TrainConfig, *names: str) -> None:
             raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
 
 
-def validate(config: TrainConfig, env) -> None:
-    """Check a config against its environment; raises ValueError before anything compiles."""
+def validate(config: TrainConfig) -> None:
+    """Check the config on its own; raises ValueError before anything is built or compiled."""
     if config.algo not in ALGOS:
         raise ValueError(f"unknown algorithm {config.algo!r}; valid: {', '.join(ALGOS)}")
     if config.strategy not in her.STRATEGIES:
@@ -142,25 +142,10 @@ def validate(config: TrainConfig, env) -> None:
             f"unknown goal strategy {config.strategy!r}; valid: {', '.join(her.STRATEGIES)}"
         )
     her.relabel_probability(config.k)  # k >= 0
-    if env.discrete != (config.algo in DISCRETE_ALGOS):
-        kind = "discrete" if env.discrete else "continuous"
-        fits = [a for a in ALGOS if (a in DISCRETE_ALGOS) == env.discrete]
-        raise ValueError(
-            f"algorithm {config.algo!r} does not fit {config.env!r}, whose actions are {kind}; "
-            f"use one of {', '.join(fits)}"
-        )
     _positive(
-        config,
-        "seeds",
-        "num_envs",
-        "total_env_steps",
-        "cycles_per_epoch",
-        "updates_per_cycle",
-        "target_update_interval",
-        "batch_size",
-        "eval_envs",
-        "td3_policy_delay",
-    )
+        config, "seeds", "num_envs", "total_env_steps", "cycles_per_epoch", "updates_per_cycle",
+        "target_update_interval", "batch_size", "eval_envs", "td3_policy_delay",
+    )  # fmt: skip
     if config.updates_per_cycle % config.target_update_interval:
         raise ValueError(
             f"target_update_interval ({config.target_update_interval}) must divide "
@@ -181,6 +166,17 @@ def validate(config: TrainConfig, env) -> None:
     for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor"):
         if not getattr(config, name) > 0:
             raise ValueError(f"{name} must be > 0, got {getattr(config, name)}")
+
+
+def validate_for_env(config: TrainConfig, env) -> None:
+    """Check what depends on the environment: the action kind and the buffer's size."""
+    if env.discrete != (config.algo in DISCRETE_ALGOS):
+        kind = "discrete" if env.discrete else "continuous"
+        fits = [a for a in ALGOS if (a in DISCRETE_ALGOS) == env.discrete]
+        raise ValueError(
+            f"algorithm {config.algo!r} does not fit {config.env!r}, whose actions are {kind}; "
+            f"use one of {', '.join(fits)}"
+        )
     T = env.episode_length
     capacity = config.capacity_for(T)
     if capacity // T < config.num_envs:

@@ -104,6 +104,29 @@ class _Logger:
             self.writer.close()
 
 
+def check_resumable(config: TrainConfig, trainer: Trainer, out: Path) -> None:
+    """A resumed run must keep the shapes of the saved one (the buffer's above all)."""
+    saved_path = out / "config.json"
+    if not saved_path.exists():
+        raise FileNotFoundError(f"--resume: no config.json in {out}")
+    saved = json.loads(saved_path.read_text())
+    for name in ("env", "algo", "n_bits", "num_envs", "seeds", "hidden", "batch_size"):
+        value = config_to_json(config)[name]
+        if (list(value) if isinstance(value, tuple) else value) != saved[name]:
+            raise ValueError(
+                f"--resume: {name} is {value!r} but the saved run used {saved[name]!r}"
+            )
+    T = trainer.env.episode_length
+    old = TrainConfig(
+        **{**saved, "out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
+    )
+    if old.capacity_for(T) != config.capacity_for(T):
+        raise ValueError(
+            f"--resume: the buffer would hold {config.capacity_for(T)} transitions but the saved "
+            f"run's holds {old.capacity_for(T)}; pass --buffer-capacity {old.capacity_for(T)}"
+        )
+
+
 def run(config: TrainConfig, progress: bool = True) -> list[dict]:
     """Train, log and checkpoint; returns the metric rows written in this call."""
     start = time.perf_counter()
@@ -114,6 +137,7 @@ def run(config: TrainConfig, progress: bool = True) -> list[dict]:
     state = init_states(trainer)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
+        check_resumable(config, trainer, out)
         latest = checkpoints.latest_epoch()
         if latest is None:
             raise FileNotFoundError(f"--resume: no checkpoint under {out / 'checkpoints'}")

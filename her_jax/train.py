@@ -25,7 +25,7 @@ from flax import struct
 from her_jax import envs, evaluate, her, normalizer, replay
 from her_jax.agents import make_agent
 from her_jax.agents.base import Agent, Batch
-from her_jax.config import TrainConfig, validate
+from her_jax.config import TrainConfig, validate, validate_for_env
 from her_jax.envs.base import GoalEnv
 from her_jax.rollout import run_episodes
 
@@ -61,8 +61,9 @@ def make_env(config: TrainConfig) -> GoalEnv:
 
 def make_train(config: TrainConfig) -> Trainer:
     """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted)."""
+    validate(config)
     env = make_env(config)
-    validate(config, env)
+    validate_for_env(config, env)
     T = env.episode_length
     gamma = config.gamma_for(T)
     input_size = env.observation_size + env.goal_size

@@ -1,0 +1,143 @@
+"""The jitted training loop: learning on bit-flipping, one compile, seeds, resume, errors."""
+
+import dataclasses
+import shutil
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from her_jax import her
+from her_jax.config import TrainConfig
+from her_jax.envs.bitflip import BitFlip
+from her_jax.run import TIMING_COLUMNS, NonFiniteError, run
+from her_jax.train import make_train
+
+BITFLIP = TrainConfig(
+    env="bitflip", algo="dqn", hidden=(256,), batch_size=128, random_eps=0.2, num_envs=16,
+    cycles_per_epoch=10, updates_per_cycle=40, target_update_interval=40, eval_envs=200,
+)  # fmt: skip
+
+
+def train_grid(config, strategies, epochs):
+    """Train one seed per entry of `strategies` as one vmapped program; final-epoch metrics."""
+    trainer = make_train(config)
+    n = len(strategies)
+    ts = jax.jit(jax.vmap(trainer.init))(
+        jax.random.split(jax.random.key(config.seed), n),
+        jnp.array([her.STRATEGIES.index(s) for s in strategies]),
+        jnp.full(n, config.relabel_prob),
+    )
+    epoch = jax.jit(jax.vmap(trainer.epoch), donate_argnums=0)
+    for _ in range(epochs):
+        ts, metrics = epoch(ts)
+    return jax.device_get(metrics)
+
+
+def test_bitflip_dqn_her_solves_16_bits_where_dqn_fails_and_dqn_solves_4():
+    """The paper's Fig. 1 in miniature, one budget (81,920 env steps) for every run."""
+    cfg16 = dataclasses.replace(BITFLIP, n_bits=16)
+    m16 = train_grid(cfg16, ["future", "none"], epochs=32)
+    her_success, plain_success = m16["success_rate"]
+    assert her_success >= 0.9, m16["success_rate"]
+    assert plain_success <= 0.1, m16["success_rate"]
+    m4 = train_grid(dataclasses.replace(BITFLIP, n_bits=4, eval_envs=500), ["none"], epochs=32)
+    assert m4["success_rate"][0] >= 0.9, m4["success_rate"]
+
+
+SMALL = dataclasses.replace(
+    BITFLIP, n_bits=6, num_envs=4, cycles_per_epoch=2, updates_per_cycle=4,
+    target_update_interval=2, batch_size=32, hidden=(32,), eval_envs=8, seeds=2,
+    total_env_steps=4 * 2 * 4 * 6,
+)  # fmt: skip
+
+
+def test_epoch_compiles_once_and_seeds_reproduce():
+    trainer = make_train(SMALL)
+    traces = 0
+
+    def counted(ts):
+        nonlocal traces
+        traces += 1
+        return trainer.epoch(ts)
+
+    epoch = jax.jit(jax.vmap(counted), donate_argnums=0)
+
+    def three_epochs(seed):
+        ts = jax.jit(jax.vmap(trainer.init))(
+            jax.random.split(jax.random.key(seed), 2), jnp.array([2, 2]), jnp.array([0.8, 0.8])
+        )
+        out = []
+        for _ in range(3):
+            ts, m = epoch(ts)
+            out.append(jax.device_get(m))
+        return out
+
+    a, b, c = three_epochs(0), three_epochs(0), three_epochs(1)
+    assert traces == 1
+    for ma, mb in zip(a, b, strict=True):
+        for name in ("q_mean", "critic_loss", "success_rate", "batch_reward0_share"):
+            np.testing.assert_array_equal(ma[name], mb[name])  # bitwise on CPU
+    assert not np.array_equal(a[-1]["q_mean"], c[-1]["q_mean"])  # another seed
+    assert a[-1]["q_mean"][0] != a[-1]["q_mean"][1]  # the two vmapped seeds differ
+
+
+def comparable(rows):
+    """Rows without timing columns, NaN made comparable (no episode succeeded: NaN steps)."""
+    return [
+        {k: "nan" if v != v else v for k, v in r.items() if k not in TIMING_COLUMNS} for r in rows
+    ]
+
+
+def test_resume_matches_an_uninterrupted_run(tmp_path):
+    full = dataclasses.replace(
+        SMALL, total_env_steps=4 * SMALL.steps_per_epoch(6), checkpoint_every=2,
+        out_dir=tmp_path / "full",
+    )  # fmt: skip
+    rows = run(full, progress=False)
+    assert [r["epoch"] for r in rows] == [1, 1, 2, 2, 3, 3, 4, 4]
+    # a crash after epoch 3 leaves the checkpoint of epoch 2 and metrics up to epoch 3
+    crashed = tmp_path / "crashed"
+    shutil.copytree(full.out_dir, crashed)
+    shutil.rmtree(crashed / "checkpoints" / "4")
+    lines = (crashed / "metrics.csv").read_text().splitlines()
+    (crashed / "metrics.csv").write_text("\n".join(lines[:5]) + "\n")
+    resumed = run(dataclasses.replace(full, out_dir=crashed, resume=True), progress=False)
+    assert comparable(resumed) == comparable(rows[4:])
+    csv_rows = (crashed / "metrics.csv").read_text().splitlines()
+    assert len(csv_rows) == 1 + 4 + 4  # header, epochs 1-2 kept, 3-4 rewritten by the resume
+    with pytest.raises(ValueError, match="num_envs is 8 but the saved run used 4"):
+        run(dataclasses.replace(full, out_dir=crashed, resume=True, num_envs=8), progress=False)
+
+
+class NanRewardBitFlip(BitFlip):
+    def compute_reward(self, achieved_goal, desired_goal):
+        return super().compute_reward(achieved_goal, desired_goal) * jnp.nan
+
+
+def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: NanRewardBitFlip(n_bits=6))
+    with pytest.raises(NonFiniteError, match="non-finite critic_loss in epoch 1"):
+        run(dataclasses.replace(SMALL, out_dir=tmp_path), progress=False)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"algo": "ppo"}, "unknown algorithm 'ppo'; valid: ddpg, td3, sac, dqn"),
+        ({"env": "bitflop"}, "unknown environment 'bitflop'; valid: bitflip"),
+        ({"strategy": "futures"}, "unknown goal strategy 'futures'; valid: none, final"),
+        ({"k": -1.0}, "k .* must be >= 0"),
+        ({"algo": "ddpg"}, "algorithm 'ddpg' does not fit 'bitflip'.* use one of dqn"),
+        ({"batch_size": 0}, "batch_size must be >= 1"),
+        ({"num_envs": 0}, "num_envs must be >= 1"),
+        ({"target_update_interval": 3}, "target_update_interval \\(3\\) must divide"),
+        ({"buffer_capacity": 10}, "holds 1 episodes, fewer than one cycle's 4"),
+        ({"hidden": ()}, "hidden must be a non-empty tuple"),
+        ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
+    ],
+)
+def test_bad_configuration_is_refused_before_compiling(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        make_train(dataclasses.replace(SMALL, **overrides))
