@@ -1,7 +1,8 @@
 """The host side of a run: compile once, call the jitted epoch, log, checkpoint, resume.
 
-`run(config)` trains `config.seeds` seeds as one vmapped program and writes
-into `config.out_dir`:
+`run(config)` trains `config.seeds` seeds as one vmapped program; with
+`variants=[(strategy, k), ...]` it trains every variant for every seed, still
+one program (strategy and k are data). It writes into `config.out_dir`:
 
   config.json   the whole configuration
   meta.json     device, versions, commit, start time
@@ -44,25 +45,38 @@ def config_to_json(config: TrainConfig) -> dict:
     }
 
 
-def seed_keys(config: TrainConfig) -> jax.Array:
-    return jnp.stack([jax.random.key(config.seed + i) for i in range(config.seeds)])
+Variant = tuple[str, float]  # (goal strategy, k)
 
 
-def init_states(trainer: Trainer):
-    """The vmapped initial state of every seed."""
-    config = trainer.config
-    strategy = jnp.full(config.seeds, her.STRATEGIES.index(config.strategy), jnp.int32)
-    prob = jnp.full(config.seeds, config.relabel_prob, jnp.float32)
-    return jax.jit(jax.vmap(trainer.init))(seed_keys(config), strategy, prob)
+def check_variants(variants: list[Variant]) -> None:
+    if not variants:
+        raise ValueError("variants must hold at least one (strategy, k) pair")
+    for strategy, k in variants:
+        her.strategy_index(strategy)
+        her.relabel_probability(k)
 
 
-def check_finite(metrics: dict, epoch: int) -> None:
+def run_members(config: TrainConfig, variants: list[Variant]) -> list[tuple[str, float, int]]:
+    """(strategy, k, seed) of each member of the vmapped batch, variant-major."""
+    return [(s, k, config.seed + i) for s, k in variants for i in range(config.seeds)]
+
+
+def init_states(trainer: Trainer, variants: list[Variant]):
+    """The vmapped initial state of every (variant, seed); a seed shares its key across variants."""
+    members = run_members(trainer.config, variants)
+    keys = jnp.stack([jax.random.key(seed) for _, _, seed in members])
+    strategy = jnp.array([her.STRATEGIES.index(s) for s, _, _ in members], jnp.int32)
+    prob = jnp.array([her.relabel_probability(k) for _, k, _ in members], jnp.float32)
+    return jax.jit(jax.vmap(trainer.init))(keys, strategy, prob)
+
+
+def check_finite(metrics: dict, epoch: int, members: list[tuple[str, float, int]]) -> None:
     for name, counts in metrics.items():
         if name.startswith("nonfinite_") and np.any(counts > 0):
-            seeds = np.flatnonzero(counts > 0).tolist()
+            bad = [members[i] for i in np.flatnonzero(counts > 0)]
             loss = name.removeprefix("nonfinite_")
             raise NonFiniteError(
-                f"non-finite {loss} in epoch {epoch} (seed index {seeds}): stopping; "
+                f"non-finite {loss} in epoch {epoch} for (strategy, k, seed) {bad}: stopping; "
                 "the last checkpoint before it is intact"
             )
 
@@ -104,12 +118,17 @@ class _Logger:
             self.writer.close()
 
 
-def check_resumable(config: TrainConfig, trainer: Trainer, out: Path) -> None:
+def check_resumable(
+    config: TrainConfig, trainer: Trainer, out: Path, variants: list[Variant]
+) -> None:
     """A resumed run must keep the shapes of the saved one (the buffer's above all)."""
     saved_path = out / "config.json"
     if not saved_path.exists():
         raise FileNotFoundError(f"--resume: no config.json in {out}")
     saved = json.loads(saved_path.read_text())
+    old_variants = [tuple(v) for v in saved.pop("variants")]
+    if old_variants != [tuple(v) for v in variants]:
+        raise ValueError(f"--resume: variants {variants} differ from the saved {old_variants}")
     for name in ("env", "algo", "n_bits", "num_envs", "seeds", "hidden", "batch_size"):
         value = config_to_json(config)[name]
         if (list(value) if isinstance(value, tuple) else value) != saved[name]:
@@ -127,23 +146,32 @@ def check_resumable(config: TrainConfig, trainer: Trainer, out: Path) -> None:
         )
 
 
-def run(config: TrainConfig, progress: bool = True) -> list[dict]:
-    """Train, log and checkpoint; returns the metric rows written in this call."""
+def run(
+    config: TrainConfig, variants: list[Variant] | None = None, progress: bool = True
+) -> list[dict]:
+    """Train, log and checkpoint; returns the metric rows written in this call.
+
+    `variants` defaults to the config's own `[(strategy, k)]`.
+    """
     start = time.perf_counter()
+    variants = [(config.strategy, config.k)] if variants is None else list(variants)
     trainer = make_train(config)  # validates before anything compiles
+    check_variants(variants)
+    members = run_members(config, variants)
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     checkpoints = Checkpoints(out / "checkpoints")
-    state = init_states(trainer)
+    state = init_states(trainer, variants)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
-        check_resumable(config, trainer, out)
+        check_resumable(config, trainer, out, variants)
         latest = checkpoints.latest_epoch()
         if latest is None:
             raise FileNotFoundError(f"--resume: no checkpoint under {out / 'checkpoints'}")
         state, host = checkpoints.restore(latest, state)
         first_epoch, wall_offset = latest, host["wall_time_s"]
-    (out / "config.json").write_text(json.dumps(config_to_json(config), indent=2))
+    saved_config = config_to_json(config) | {"variants": [list(v) for v in variants]}
+    (out / "config.json").write_text(json.dumps(saved_config, indent=2))
     info = meta.run_metadata() | {"resumed_from_epoch": first_epoch}
     (out / "meta.json").write_text(json.dumps(info, indent=2))
 
@@ -155,7 +183,7 @@ def run(config: TrainConfig, progress: bool = True) -> list[dict]:
         unit="step",
         unit_scale=True,
         disable=not progress,
-        desc=f"{config.algo}+{config.strategy} {config.env}",
+        desc=f"{config.algo} {config.env} x{len(members)}",
     )
     written = []
     try:
@@ -164,19 +192,22 @@ def run(config: TrainConfig, progress: bool = True) -> list[dict]:
             state, metrics = epoch_fn(state)
             metrics = jax.device_get(metrics)
             epoch_s = time.perf_counter() - t0
-            check_finite(metrics, epoch + 1)
+            check_finite(metrics, epoch + 1, members)
             wall = wall_offset + time.perf_counter() - start
             rows = []
-            for i in range(config.seeds):
-                row = {k: np.asarray(v)[i].item() for k, v in metrics.items()}
-                row = {k: v for k, v in row.items() if not k.startswith("nonfinite_")}
+            for i, (strategy, k, seed) in enumerate(members):
+                row = {
+                    name: np.asarray(v)[i].item()
+                    for name, v in metrics.items()
+                    if not name.startswith("nonfinite_")
+                }
                 row |= {
-                    "seed": config.seed + i,
+                    "seed": seed,
                     "wall_time_s": round(wall, 3),
                     "env_steps_per_s": round(trainer.steps_per_epoch / epoch_s, 1),
                     "updates_per_s": round(trainer.updates_per_epoch / epoch_s, 1),
-                    "strategy": config.strategy,
-                    "k": config.k,
+                    "strategy": strategy,
+                    "k": k,
                 }
                 rows.append(row)
             logger.write(rows)

@@ -111,6 +111,19 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
         run(dataclasses.replace(full, out_dir=crashed, resume=True, num_envs=8), progress=False)
 
 
+def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
+    config = dataclasses.replace(SMALL, seeds=2, out_dir=tmp_path)
+    rows = run(config, variants=[("future", 4.0), ("none", 0.0), ("random", 1.0)], progress=False)
+    assert [(r["strategy"], r["k"], r["seed"]) for r in rows[:6]] == [
+        ("future", 4.0, 0), ("future", 4.0, 1), ("none", 0.0, 0), ("none", 0.0, 1),
+        ("random", 1.0, 0), ("random", 1.0, 1),
+    ]  # fmt: skip
+    shares = [r["batch_relabelled_share"] for r in rows[:6]]
+    assert shares[2] == shares[3] == 0.0 and min(shares[:2]) > 0.5 and max(shares[4:]) < 0.8
+    with pytest.raises(ValueError, match="unknown goal strategy 'nope'"):
+        run(config, variants=[("nope", 4.0)], progress=False)
+
+
 class NanRewardBitFlip(BitFlip):
     def compute_reward(self, achieved_goal, desired_goal):
         return super().compute_reward(achieved_goal, desired_goal) * jnp.nan
