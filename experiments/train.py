@@ -22,7 +22,8 @@ PRESETS: dict[str, TrainConfig] = {
     "reach": TrainConfig(),
     "bitflip": TrainConfig(
         env="bitflip", algo="dqn", n_bits=16, hidden=(256,), batch_size=128, random_eps=0.2,
-        total_env_steps=80_000, eval_envs=200, out_dir=Path("runs/bitflip"),
+        num_envs=16, cycles_per_epoch=10, total_env_steps=80_000, eval_envs=200,
+        out_dir=Path("runs/bitflip"),
     ),
 }  # fmt: skip
 

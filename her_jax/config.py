@@ -39,11 +39,11 @@ class TrainConfig:
     """Independent seeds, trained together as one vmapped program."""
     seed: int = 0
     """First seed; seeds are seed, seed + 1, ..."""
-    num_envs: int = 16
+    num_envs: int = 8
     """Parallel environments; each cycle collects one episode from each."""
-    total_env_steps: int = 40_000
+    total_env_steps: int = 20_000
     """Training budget in environment steps per seed (rounded up to whole epochs)."""
-    cycles_per_epoch: int = 10
+    cycles_per_epoch: int = 5
     """Cycles per jitted epoch; metrics, evaluation and checkpoints happen once per epoch."""
     updates_per_cycle: int = 40
     """Gradient steps after each cycle's rollout (sets the replay ratio)."""
