@@ -1,0 +1,68 @@
+"""Draw the paper's figures from the CSVs in `results/` (so anyone can remake them).
+
+python experiments/plot.py            # every figure whose CSV exists
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def _device_note(run_dir: Path) -> str:
+    meta = run_dir / "meta.json"
+    if not meta.exists():
+        return ""
+    info = json.loads(meta.read_text())
+    return f"{info['device']}, jax {info['jax']}, commit {info['commit'][:8]}"
+
+
+def plot_fig1(summary_csv: Path, out_png: Path) -> None:
+    """Final any-step success against n: median over seeds, interquartile range shaded."""
+    rows = read_csv(summary_csv)
+    by_variant = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        by_variant[r["variant"]][int(r["n_bits"])].append(float(r["success_rate"]))
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for variant, per_n in sorted(by_variant.items()):
+        ns = sorted(per_n)
+        q = np.array([np.percentile(per_n[n], [25, 50, 75]) for n in ns])
+        ax.plot(ns, q[:, 1], marker="o", label=variant)
+        ax.fill_between(ns, q[:, 0], q[:, 2], alpha=0.25)
+    steps = rows[0]["env_steps"]
+    first_n = min(int(r["n_bits"]) for r in rows)
+    note = _device_note(summary_csv.parent / f"n{first_n}")
+    ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
+    ax.set_title(f"Bit-flipping, {steps} env steps per run", fontsize=10)
+    ax.legend()
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=6, color="gray")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    fig1 = RESULTS / "fig1_bitflip" / "summary.csv"
+    if fig1.exists():
+        plot_fig1(fig1, fig1.parent / "fig1_bitflip.png")
+        print(f"drew {fig1.parent / 'fig1_bitflip.png'}")
+
+
+if __name__ == "__main__":
+    main()
