@@ -1,0 +1,116 @@
+"""TD3 (Fujimoto et al. 2018) with the HER settings of DDPG.
+
+Twin critics; the critic target takes the smaller of the two target critics at
+the target actor's action plus clipped Gaussian smoothing noise, bootstraps
+through every step and is clipped to [-1/(1 - gamma), 0]. The actor (loss
+-Q1 plus the L2 penalty on its tanh output, as DDPG) moves once every
+`td3_policy_delay` critic updates; the target networks follow the online ones
+in `target_update`, which the training loop calls on its own schedule.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from her_jax.agents.base import Agent, Batch, adam, explore_continuous, polyak, td_target
+from her_jax.networks import Critic, DeterministicActor
+
+
+@struct.dataclass
+class TD3State:
+    actor: dict
+    critic: dict  # two stacked critics
+    target_actor: dict
+    target_critic: dict
+    actor_opt: optax.OptState
+    critic_opt: optax.OptState
+    step: jax.Array  # [] int32, critic updates so far
+
+
+def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
+    actor_net = DeterministicActor(config.hidden, action_size)
+    critic_net = Critic(config.hidden, n_critics=2)
+    actor_tx, critic_tx = adam(config.lr_actor), adam(config.lr_critic)
+
+    def init(key):
+        k_actor, k_critic = jax.random.split(key)
+        x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
+        actor = actor_net.init(k_actor, x)
+        critic = critic_net.init(k_critic, x, a)
+        return TD3State(
+            actor=actor,
+            critic=critic,
+            target_actor=actor,
+            target_critic=critic,
+            actor_opt=actor_tx.init(actor),
+            critic_opt=critic_tx.init(critic),
+            step=jnp.zeros((), jnp.int32),
+        )
+
+    def act(state, x, key, explore: bool):
+        """x: [..., in] -> actions [..., act] in [-1, 1]."""
+        greedy = actor_net.apply(state.actor, x)
+        if not explore:
+            return greedy
+        return explore_continuous(key, greedy, config.random_eps, config.noise_eps)
+
+    def update(state, batch: Batch, key):
+        # Target policy smoothing: the target is averaged over nearby actions, so
+        # the critic cannot exploit a narrow peak of its own error.
+        next_pi = actor_net.apply(state.target_actor, batch.x_next)  # [B, act]
+        noise = jnp.clip(
+            config.td3_target_noise * jax.random.normal(key, next_pi.shape),
+            -config.td3_noise_clip,
+            config.td3_noise_clip,
+        )
+        next_action = jnp.clip(next_pi + noise, -1.0, 1.0)
+        next_q = jnp.min(critic_net.apply(state.target_critic, batch.x_next, next_action), axis=0)
+        target = td_target(batch.reward, next_q, gamma, config.clip_target)  # [B]
+
+        def critic_loss_fn(params):
+            q = critic_net.apply(params, batch.x, batch.action)  # [2, B]
+            return jnp.mean((q - target) ** 2), q
+
+        (critic_loss, q), grads = jax.value_and_grad(critic_loss_fn, has_aux=True)(state.critic)
+        updates, critic_opt = critic_tx.update(grads, state.critic_opt)
+        critic = optax.apply_updates(state.critic, updates)
+
+        def actor_loss_fn(params):
+            pi = actor_net.apply(params, batch.x)
+            q1 = critic_net.apply(critic, batch.x, pi)[0]
+            return -jnp.mean(q1) + config.action_l2 * jnp.mean(pi**2)
+
+        def actor_step(operand):
+            actor, actor_opt = operand
+            loss, grads = jax.value_and_grad(actor_loss_fn)(actor)
+            updates, actor_opt = actor_tx.update(grads, actor_opt)
+            return optax.apply_updates(actor, updates), actor_opt, loss
+
+        def actor_hold(operand):
+            # The loss is still reported so the metric has a value on every step.
+            actor, actor_opt = operand
+            return actor, actor_opt, actor_loss_fn(actor)
+
+        step = state.step + 1
+        actor, actor_opt, actor_loss = jax.lax.cond(
+            step % config.td3_policy_delay == 0,
+            actor_step,
+            actor_hold,
+            (state.actor, state.actor_opt),
+        )
+        state = state.replace(
+            actor=actor, critic=critic, actor_opt=actor_opt, critic_opt=critic_opt, step=step
+        )
+        metrics = {"critic_loss": critic_loss, "actor_loss": actor_loss, "q_mean": jnp.mean(q)}
+        return state, metrics
+
+    def target_update(state):
+        return state.replace(
+            target_actor=polyak(state.target_actor, state.actor, config.polyak),
+            target_critic=polyak(state.target_critic, state.critic, config.polyak),
+        )
+
+    return Agent(init=init, act=act, update=update, target_update=target_update)
