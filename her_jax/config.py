@@ -81,6 +81,9 @@ class TrainConfig:
     """TD3: clip of target policy smoothing noise."""
     td3_policy_delay: int = 2
     """TD3: critic updates per actor update."""
+    sac_init_alpha: float = 0.05
+    """SAC: initial temperature. Per-step rewards are only -1 or 0, so alpha = 1 would let the
+    entropy bonus (about 1 per action dimension) drown the task until it has decayed."""
     clip_obs: float = 200.0
     """Observations and goals are clipped to +/- this before normalising."""
     clip_norm: float = 5.0
@@ -163,7 +166,7 @@ def validate(config: TrainConfig) -> None:
         raise ValueError(f"gamma must lie in [0, 1) (0: 1 - 1/T), got {config.gamma}")
     if not config.hidden or min(config.hidden) < 1:
         raise ValueError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
-    for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor"):
+    for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor", "sac_init_alpha"):
         if not getattr(config, name) > 0:
             raise ValueError(f"{name} must be > 0, got {getattr(config, name)}")
 

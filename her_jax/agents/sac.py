@@ -67,7 +67,7 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
         x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
         actor = actor_net.init(k_actor, x)
         critic = critic_net.init(k_critic, x, a)
-        log_alpha = jnp.zeros(())
+        log_alpha = jnp.log(jnp.asarray(config.sac_init_alpha, jnp.float32))
         return SACState(
             actor=actor,
             critic=critic,
