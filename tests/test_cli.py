@@ -1,0 +1,45 @@
+"""The train CLI: presets set defaults, flags override them, bad input is refused early."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
+
+import train  # noqa: E402
+
+from her_jax.train import make_train  # noqa: E402
+
+
+def test_default_is_ddpg_her_on_fetch_reach():
+    config = train.parse([])
+    assert (config.env, config.algo, config.strategy, config.k) == (
+        "fetch_reach",
+        "ddpg",
+        "future",
+        4.0,
+    )
+
+
+def test_preset_then_flags_override():
+    config = train.parse(["--preset", "bitflip", "--seeds", "3", "--k", "8"])
+    assert (config.env, config.algo, config.n_bits, config.seeds, config.k) == (
+        "bitflip", "dqn", 16, 3, 8.0,
+    )  # fmt: skip
+
+
+def test_every_preset_is_a_valid_configuration():
+    for name, config in train.PRESETS.items():
+        trainer = make_train(config)  # validates, builds nothing heavy
+        assert trainer.num_epochs >= 1, name
+
+
+def test_unknown_preset():
+    with pytest.raises(SystemExit, match="--preset needs one of: reach, bitflip, push"):
+        train.parse(["--preset", "pushh"])
+
+
+def test_bad_flag_value_is_refused_before_compiling():
+    with pytest.raises(ValueError, match="unknown goal strategy 'fut'"):
+        make_train(train.parse(["--strategy", "fut"]))
