@@ -20,14 +20,17 @@ def _version(package: str) -> str:
 
 
 def git_commit() -> str:
-    """The checkout's commit, with `+dirty` when it has uncommitted changes."""
+    """The checkout's commit, with `+dirty` when code has uncommitted changes.
+
+    Changes under `results/` do not count: scripts write their outputs there.
+    """
     root = Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"],
             cwd=root,
             capture_output=True,
             text=True,
