@@ -15,9 +15,11 @@ one): they have not yet been tuned by a measured GPU run, see results/README.md.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
+import jax
 import tyro
 
 from her_jax.config import TrainConfig
@@ -60,8 +62,17 @@ def parse(argv: list[str]) -> TrainConfig:
     return tyro.cli(TrainConfig, default=default, args=argv, description=__doc__)
 
 
+def enable_compilation_cache() -> None:
+    """Reuse compiled programs across runs (HER_JAX_CACHE=off for cold-start timings)."""
+    where = os.environ.get("HER_JAX_CACHE", str(Path.home() / ".cache" / "her_jax" / "xla"))
+    if where != "off":
+        jax.config.update("jax_compilation_cache_dir", where)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+
 def main() -> None:
     config = parse(sys.argv[1:])
+    enable_compilation_cache()
     rows = run(config)
     last = {}
     for row in rows:
