@@ -55,6 +55,23 @@ def td_target(reward, next_value, gamma: float, clip: bool) -> jax.Array:
     return jax.lax.stop_gradient(target)
 
 
+def regress_critic(critic_net, tx, params, opt_state, batch: Batch, target: jax.Array):
+    """One Adam step of the critic(s) towards `target [B]` by mean squared error.
+
+    Returns `(params, opt_state, loss, q)` with `q [n_critics, B]` before the
+    step; the loss averages over the stacked critics, so one or two critics
+    report on the same scale.
+    """
+
+    def loss_fn(p):
+        q = critic_net.apply(p, batch.x, batch.action)  # [n_critics, B]
+        return jnp.mean((q - target) ** 2), q
+
+    (loss, q), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
+    updates, opt_state = tx.update(grads, opt_state)
+    return optax.apply_updates(params, updates), opt_state, loss, q
+
+
 def adam(learning_rate: float) -> optax.GradientTransformation:
     return optax.adam(learning_rate)
 

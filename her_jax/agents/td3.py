@@ -15,7 +15,15 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from her_jax.agents.base import Agent, Batch, adam, explore_continuous, polyak, td_target
+from her_jax.agents.base import (
+    Agent,
+    Batch,
+    adam,
+    explore_continuous,
+    polyak,
+    regress_critic,
+    td_target,
+)
 from her_jax.networks import Critic, DeterministicActor
 
 
@@ -70,13 +78,9 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
         next_q = jnp.min(critic_net.apply(state.target_critic, batch.x_next, next_action), axis=0)
         target = td_target(batch.reward, next_q, gamma, config.clip_target)  # [B]
 
-        def critic_loss_fn(params):
-            q = critic_net.apply(params, batch.x, batch.action)  # [2, B]
-            return jnp.mean((q - target) ** 2), q
-
-        (critic_loss, q), grads = jax.value_and_grad(critic_loss_fn, has_aux=True)(state.critic)
-        updates, critic_opt = critic_tx.update(grads, state.critic_opt)
-        critic = optax.apply_updates(state.critic, updates)
+        critic, critic_opt, critic_loss, q = regress_critic(
+            critic_net, critic_tx, state.critic, state.critic_opt, batch, target
+        )
 
         def actor_loss_fn(params):
             pi = actor_net.apply(params, batch.x)
