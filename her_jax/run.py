@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import json
 import time
+import warnings
 from pathlib import Path
 
 import jax
@@ -118,6 +119,20 @@ class _Logger:
             self.writer.close()
 
 
+def warn_invalid_actions(metrics: dict, epoch: int, members: list) -> None:
+    """The environments zero invalid (NaN, out-of-range) actions on device; say so here."""
+    for name in ("rate_invalid_action", "eval_rate_invalid_action"):
+        rates = np.asarray(metrics.get(name, 0.0))
+        if np.any(rates > 0):
+            bad = [members[i] for i in np.flatnonzero(rates > 0)]
+            warnings.warn(
+                f"epoch {epoch}: invalid actions ({name} up to {rates.max():.3g}) for "
+                f"(strategy, k, seed) {bad}; the environment replaced them",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+
 def check_resumable(
     config: TrainConfig, trainer: Trainer, out: Path, variants: list[Variant]
 ) -> None:
@@ -193,6 +208,7 @@ def run(
             metrics = jax.device_get(metrics)
             epoch_s = time.perf_counter() - t0
             check_finite(metrics, epoch + 1, members)
+            warn_invalid_actions(metrics, epoch + 1, members)
             wall = wall_offset + time.perf_counter() - start
             rows = []
             for i, (strategy, k, seed) in enumerate(members):

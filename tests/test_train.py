@@ -124,6 +124,20 @@ def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
         run(config, variants=[("nope", 4.0)], progress=False)
 
 
+class NanActionBitFlip(BitFlip):
+    def step(self, state, action):
+        return super().step(state, action + 1000)  # every index out of range
+
+
+def test_invalid_actions_are_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: NanActionBitFlip(n_bits=6))
+    config = dataclasses.replace(SMALL, seeds=1, out_dir=tmp_path, tensorboard=True)
+    with pytest.warns(RuntimeWarning, match=r"epoch \d: invalid actions .*rate_invalid_action"):
+        rows = run(config, progress=False)
+    assert rows[0]["rate_invalid_action"] == 1.0
+    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
+
+
 class NanRewardBitFlip(BitFlip):
     def compute_reward(self, achieved_goal, desired_goal):
         return super().compute_reward(achieved_goal, desired_goal) * jnp.nan
