@@ -20,6 +20,7 @@ from pathlib import Path
 import tyro
 from plot import plot_fig1
 
+from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.run import run
 
@@ -46,11 +47,12 @@ def base_config(args: Args) -> TrainConfig:
     return TrainConfig(
         env="bitflip", algo="dqn", hidden=(256,), batch_size=128, random_eps=0.2, num_envs=16,
         cycles_per_epoch=10, updates_per_cycle=40, target_update_interval=40, eval_envs=200,
-        seeds=args.seeds, total_env_steps=args.env_steps,
+        seeds=args.seeds, total_env_steps=args.env_steps, checkpoint_every=-1,
     )  # fmt: skip
 
 
 def main(args: Args) -> Path:
+    meta.git_commit()  # the commit of the code this process starts with
     if args.smoke:
         args = dataclasses.replace(args, bits=(4,), seeds=2, env_steps=2_000)
     summary = []

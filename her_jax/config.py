@@ -95,7 +95,7 @@ class TrainConfig:
     out_dir: Path = Path("runs/latest")
     """Folder for config.json, meta.json, metrics.csv and checkpoints."""
     checkpoint_every: int = 0
-    """Save a checkpoint every N epochs (0: only at the end)."""
+    """Save a checkpoint every N epochs (0: only at the end; -1: never)."""
     resume: bool = False
     """Continue from the newest checkpoint in out_dir."""
     tensorboard: bool = False
@@ -166,6 +166,8 @@ def validate(config: TrainConfig) -> None:
         raise ValueError(f"gamma must lie in [0, 1) (0: 1 - 1/T), got {config.gamma}")
     if not config.hidden or min(config.hidden) < 1:
         raise ValueError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
+    if config.checkpoint_every < -1:
+        raise ValueError(f"checkpoint_every must be >= -1, got {config.checkpoint_every}")
     for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor", "sac_init_alpha"):
         if not getattr(config, name) > 0:
             raise ValueError(f"{name} must be > 0, got {getattr(config, name)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib.metadata
 import os
 import platform
@@ -19,9 +20,12 @@ def _version(package: str) -> str:
         return "absent"
 
 
+@functools.cache
 def git_commit() -> str:
     """The checkout's commit, with `+dirty` when code has uncommitted changes.
 
+    Read once per process, at its first call (scripts call it before running
+    anything), so a long script keeps reporting the code it started with.
     Changes under `results/` do not count: scripts write their outputs there.
     """
     root = Path(__file__).resolve().parent.parent

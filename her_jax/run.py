@@ -175,7 +175,8 @@ def run(
     members = run_members(config, variants)
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    checkpoints = Checkpoints(out / "checkpoints")
+    keep = config.checkpoint_every >= 0
+    checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
     state = init_states(trainer, variants)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
@@ -232,12 +233,12 @@ def run(
             bar.set_postfix(success=f"{success:.2f}", steps_s=f"{rows[0]['env_steps_per_s']:.0f}")
             bar.update(trainer.steps_per_epoch)
             done = epoch + 1
-            if done == trainer.num_epochs or (
-                config.checkpoint_every and done % config.checkpoint_every == 0
-            ):
+            every = config.checkpoint_every
+            if keep and (done == trainer.num_epochs or (every and done % every == 0)):
                 checkpoints.save(done, state, {"wall_time_s": wall})
     finally:
         bar.close()
         logger.close()
-        checkpoints.close()
+        if checkpoints is not None:
+            checkpoints.close()
     return written

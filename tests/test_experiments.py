@@ -22,3 +22,4 @@ def test_fig1_bitflip_smoke(tmp_path):
     assert all(0.0 <= float(r["success_rate"]) <= 1.0 for r in rows)
     assert (tmp_path / "fig1_bitflip.png").stat().st_size > 10_000
     assert (tmp_path / "n4" / "meta.json").exists()
+    assert not (tmp_path / "n4" / "checkpoints").exists()  # figures keep no checkpoints

@@ -162,6 +162,7 @@ def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
         ({"target_update_interval": 3}, "target_update_interval \\(3\\) must divide"),
         ({"buffer_capacity": 10}, "holds 1 episodes, fewer than one cycle's 4"),
         ({"hidden": ()}, "hidden must be a non-empty tuple"),
+        ({"checkpoint_every": -2}, "checkpoint_every must be >= -1"),
         ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
     ],
 )
