@@ -7,6 +7,7 @@ from pathlib import Path
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
 
+import bench_train  # noqa: E402
 import fig1_bitflip  # noqa: E402
 
 
@@ -23,3 +24,36 @@ def test_fig1_bitflip_smoke(tmp_path):
     assert (tmp_path / "fig1_bitflip.png").stat().st_size > 10_000
     assert (tmp_path / "n4" / "meta.json").exists()
     assert not (tmp_path / "n4" / "checkpoints").exists()  # figures keep no checkpoints
+
+
+def test_bench_train_reports_time_to_success(tmp_path):
+    argv = [
+        "--preset",
+        "bitflip",
+        "--n-bits",
+        "4",
+        "--seeds",
+        "3",
+        "--total-env-steps",
+        "2048",
+        "--num-envs",
+        "8",
+        "--cycles-per-epoch",
+        "4",
+        "--updates-per-cycle",
+        "8",
+        "--target-update-interval",
+        "8",
+        "--eval-envs",
+        "32",
+        "--out-dir",
+        str(tmp_path / "run"),
+    ]
+    summary = bench_train.main(argv, results_dir=tmp_path)
+    epochs = list(csv.DictReader((tmp_path / "bench_train_bitflip_cpu.csv").open()))
+    assert len(epochs) == 2048 // (8 * 4 * 4) and int(epochs[0]["seeds"]) == 3
+    hit = next((e for e in epochs if float(e["success_median"]) >= 0.9), None)
+    expected = float(hit["wall_time_s"]) if hit else None
+    assert summary["wall_time_s_to_0.9"] == expected
+    assert summary["seeds"] == 3 and summary["compilation_cache"].startswith("off")
+    assert (tmp_path / "bench_train_bitflip_cpu.json").exists()

@@ -1,0 +1,95 @@
+"""Wall-clock to a success level: the end-to-end training benchmark.
+
+Trains a preset (default `push`: DDPG+HER, future, k = 4) with `--seeds`
+seeds as one program from a cold start (no persistent compilation cache, so
+compile time counts), and reports when the median seed's intended-goal
+success first reaches each level, with env steps/s and updates/s. Writes
+`results/bench_train_<env>_<cpu|gpu>.csv` (one row per epoch: the median and
+spread over seeds) and a `.json` summary beside it.
+
+    python experiments/bench_train.py                          # push on a GPU
+    python experiments/bench_train.py --preset bitflip --total-env-steps 40000
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from train import parse
+
+from her_jax import meta
+from her_jax.run import run
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+LEVELS = (0.9, 0.95)
+
+
+def per_epoch(rows: list[dict]) -> list[dict]:
+    """Median, quartiles and timing over seeds, one row per epoch."""
+    out = []
+    for epoch in sorted({r["epoch"] for r in rows}):
+        group = [r for r in rows if r["epoch"] == epoch]
+        success = np.array([r["success_rate"] for r in group])
+        q25, median, q75 = np.percentile(success, [25, 50, 75])
+        out.append({
+            "epoch": epoch, "env_steps": group[0]["env_steps"], "updates": group[0]["updates"],
+            "wall_time_s": group[0]["wall_time_s"], "success_median": round(float(median), 4),
+            "success_q25": round(float(q25), 4), "success_q75": round(float(q75), 4),
+            "env_steps_per_s": group[0]["env_steps_per_s"],
+            "updates_per_s": group[0]["updates_per_s"], "seeds": len(group),
+        })  # fmt: skip
+    return out
+
+
+def crossing(epochs: list[dict], level: float) -> dict | None:
+    """The first epoch whose median success reaches `level`."""
+    return next((e for e in epochs if e["success_median"] >= level), None)
+
+
+def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
+    """Train as `experiments/train.py` would with `argv`; the summary goes to `results_dir`."""
+    argv = argv if "--preset" in argv else ["--preset", "push", *argv]
+    config = parse(argv)
+    if not any(a.startswith("--seeds") for a in argv):
+        config = dataclasses.replace(config, seeds=5)
+    config = dataclasses.replace(config, checkpoint_every=-1)
+    info = meta.run_metadata()  # before training: the commit this process runs
+    rows = run(config)
+    epochs = per_epoch(rows)
+    tag = f"{config.env}_{meta.device_tag()}"
+    out_dir = results_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / f"bench_train_{tag}.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, list(epochs[0]))
+        writer.writeheader()
+        writer.writerows(epochs)
+    summary = {
+        "env": config.env, "algo": config.algo, "strategy": config.strategy, "k": config.k,
+        "seeds": config.seeds, "num_envs": config.num_envs, "batch_size": config.batch_size,
+        "updates_per_cycle": config.updates_per_cycle,
+        "eval_episodes_per_seed": config.eval_envs,
+        "final_success_median": epochs[-1]["success_median"],
+        "env_steps_per_s_last_epoch": epochs[-1]["env_steps_per_s"],
+        "updates_per_s_last_epoch": epochs[-1]["updates_per_s"],
+        "total_wall_time_s": epochs[-1]["wall_time_s"],
+        "compilation_cache": "off (cold start)",
+    } | info  # fmt: skip
+    for level in LEVELS:
+        hit = crossing(epochs, level)
+        summary[f"wall_time_s_to_{level}"] = hit["wall_time_s"] if hit else None
+        summary[f"env_steps_to_{level}"] = hit["env_steps"] if hit else None
+    (out_dir / f"bench_train_{tag}.json").write_text(json.dumps(summary, indent=2))
+    for level in LEVELS:
+        t = summary[f"wall_time_s_to_{level}"]
+        print(f"median seed reaches {level:.0%}: " + (f"{t:.1f} s" if t else "not reached"))
+    print(f"wrote {out_dir / f'bench_train_{tag}.csv'} and .json")
+    return summary
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
