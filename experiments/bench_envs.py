@@ -12,7 +12,6 @@ with `block_until_ready`. Writes `results/bench_envs_<cpu|gpu>.csv`.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import pathlib
 import time
@@ -102,10 +101,7 @@ def main(args: Args) -> None:
                     **info,
                 }
             )
-    with out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    meta.write_csv(out, rows)
     print(f"wrote {out}")
 
 

@@ -13,7 +13,6 @@ spread over seeds) and a `.json` summary beside it.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import sys
@@ -64,10 +63,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     tag = f"{config.env}_{meta.device_tag()}"
     out_dir = results_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / f"bench_train_{tag}.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, list(epochs[0]))
-        writer.writeheader()
-        writer.writerows(epochs)
+    meta.write_csv(out_dir / f"bench_train_{tag}.csv", epochs)
     summary = {
         "env": config.env, "algo": config.algo, "strategy": config.strategy, "k": config.k,
         "seeds": config.seeds, "num_envs": config.num_envs, "batch_size": config.batch_size,

@@ -16,7 +16,6 @@ import os
 os.environ.setdefault("MUJOCO_GL", "osmesa")
 os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
 
-import csv  # noqa: E402
 import dataclasses  # noqa: E402
 import pathlib  # noqa: E402
 import time  # noqa: E402
@@ -102,10 +101,7 @@ def main(args: Args) -> None:
         print(", ".join(f"{k}={v}" for k, v in row.items() if k not in run_info))
         draw(env, first, qpos, qvel, mocap, args.frame_step, args.out_dir / f"{task}.png")
     path = args.out_dir / "fetch_experts.csv"
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    meta.write_csv(path, rows)
     print(f"wrote {path}")
 
 

@@ -13,7 +13,6 @@ plot `results/fig1_bitflip/fig1_bitflip.png`.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
@@ -75,10 +74,7 @@ def main(args: Args) -> Path:
                     "wall_time_s": r["wall_time_s"],
                 })  # fmt: skip
     path = args.out_dir / "summary.csv"
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, list(summary[0]))
-        writer.writeheader()
-        writer.writerows(summary)
+    meta.write_csv(path, summary)
     plot_fig1(path, args.out_dir / "fig1_bitflip.png")
     print(f"wrote {path} and {args.out_dir / 'fig1_bitflip.png'}")
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import functools
 import importlib.metadata
@@ -76,3 +77,12 @@ def run_metadata() -> dict[str, str]:
         "commit": git_commit(),
         "start_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """Rows of equal keys as a CSV with a header line (the folder is created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
