@@ -57,11 +57,49 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
     plt.close(fig)
 
 
+def plot_fig6(summary_csv: Path, out_png: Path) -> None:
+    """Best and mean test success against k, one line per strategy (median over seeds).
+
+    No HER has no k: it is drawn as a horizontal dashed line.
+    """
+    rows = read_csv(summary_csv)
+    tasks = sorted({r["task"] for r in rows})
+    fig, axes = plt.subplots(2, len(tasks), figsize=(4 * len(tasks), 6), squeeze=False)
+    for col, task in enumerate(tasks):
+        for row, measure in enumerate(("best_success", "mean_success")):
+            ax = axes[row, col]
+            groups = defaultdict(lambda: defaultdict(list))
+            for r in rows:
+                if r["task"] == task:
+                    groups[r["strategy"]][float(r["k"])].append(float(r[measure]))
+            for strategy, per_k in sorted(groups.items()):
+                ks = sorted(per_k)
+                medians = [np.median(per_k[k]) for k in ks]
+                if strategy == "none":
+                    ax.axhline(medians[0], color="black", linestyle="--", label="no HER")
+                else:
+                    ax.plot(ks, medians, marker="o", label=strategy)
+            ax.set_xscale("log", base=2)
+            ax.set(xlabel="k", ylabel=measure.replace("_", " "), ylim=(-0.02, 1.02))
+            ax.set_title(task, fontsize=10)
+    axes[0, 0].legend(fontsize=8)
+    note = _device_note(summary_csv.parent / tasks[0])
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=6, color="gray")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
 def main() -> None:
     fig1 = RESULTS / "fig1_bitflip" / "summary.csv"
     if fig1.exists():
         plot_fig1(fig1, fig1.parent / "fig1_bitflip.png")
         print(f"drew {fig1.parent / 'fig1_bitflip.png'}")
+    fig6 = RESULTS / "fig6_ablation" / "summary.csv"
+    if fig6.exists():
+        plot_fig6(fig6, fig6.parent / "fig6_ablation.png")
+        print(f"drew {fig6.parent / 'fig6_ablation.png'}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ sys.path.insert(0, str(EXPERIMENTS))
 
 import bench_train  # noqa: E402
 import fig1_bitflip  # noqa: E402
+import fig6_ablation  # noqa: E402
 
 
 def test_fig1_bitflip_smoke(tmp_path):
@@ -57,3 +58,19 @@ def test_bench_train_reports_time_to_success(tmp_path):
     assert summary["wall_time_s_to_0.9"] == expected
     assert summary["seeds"] == 3 and summary["compilation_cache"].startswith("off")
     assert (tmp_path / "bench_train_bitflip_cpu.json").exists()
+
+
+def test_fig6_ablation_smoke(tmp_path):
+    summary = fig6_ablation.main(fig6_ablation.Args(smoke=True, out_dir=tmp_path))
+    rows = list(csv.DictReader(summary.open()))
+    assert list(rows[0]) == [
+        "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
+        "env_steps",
+    ]  # fmt: skip
+    # 3 strategies x 2 k + no HER, 2 seeds each, all from one program
+    assert len(rows) == (3 * 2 + 1) * 2
+    assert {(r["strategy"], r["k"]) for r in rows} >= {("none", "0.0"), ("future", "4.0")}
+    for r in rows:
+        assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
+    assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
+    assert len(list((tmp_path / "fetch_reach").glob("metrics.csv"))) == 1

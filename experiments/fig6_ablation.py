@@ -1,0 +1,111 @@
+"""The paper's Fig. 6: goal-selection strategies and k, best and mean test success.
+
+For each task, every strategy in (final, future, episode, random) with every
+k, plus no HER, trains `--seeds` seeds as ONE vmapped program (strategy and k
+are data, so one compile per task). Like the paper, each (strategy, k, seed)
+is summarised by its best and its mean intended-goal test success over
+training; the figure shows the median over seeds against k.
+
+Writes `results/fig6_ablation/<task>/` (config, meta, metrics of every
+member), `results/fig6_ablation/summary.csv` and `fig6_ablation.png`.
+
+    python experiments/fig6_ablation.py                    # GPU: push, slide, pick-and-place
+    python experiments/fig6_ablation.py --smoke            # seconds on a CPU, for tests
+
+Memory: every member keeps its own buffer, so the run holds
+`members x buffer_capacity` transitions; size `--buffer-capacity` to the card.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import tyro
+from plot import plot_fig6
+
+from her_jax import meta
+from her_jax.config import TrainConfig
+from her_jax.run import run
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+@dataclasses.dataclass(frozen=True)
+class Args:
+    tasks: tuple[str, ...] = ("fetch_push", "fetch_slide", "fetch_pick_and_place")
+    """Tasks, one compiled program each."""
+    strategies: tuple[str, ...] = ("final", "future", "episode", "random")
+    """Relabelling strategies to compare (no HER is always added)."""
+    ks: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
+    """Values of k for every strategy."""
+    seeds: int = 5
+    """Seeds per (strategy, k)."""
+    env_steps: int = 2_000_000
+    """Env steps per member."""
+    num_envs: int = 256
+    """Environments per member (the program steps members x num_envs)."""
+    buffer_capacity: int = 1_000_000
+    """Transitions per member's buffer."""
+    out_dir: Path = RESULTS / "fig6_ablation"
+    """Where the runs, the summary and the plot go."""
+    smoke: bool = False
+    """A tiny version on fetch_reach (3 strategies x 2 k, 2 seeds) that checks the pipeline."""
+
+
+def variants(args: Args) -> list[tuple[str, float]]:
+    return [(s, k) for s in args.strategies for k in args.ks] + [("none", 0.0)]
+
+
+def config_for(args: Args, task: str) -> TrainConfig:
+    config = TrainConfig(
+        env=task, seeds=args.seeds, total_env_steps=args.env_steps, num_envs=args.num_envs,
+        buffer_capacity=args.buffer_capacity, cycles_per_epoch=10, updates_per_cycle=100,
+        target_update_interval=50, batch_size=1024, eval_envs=100, checkpoint_every=-1,
+        out_dir=args.out_dir / task,
+    )  # fmt: skip
+    if args.smoke:
+        config = dataclasses.replace(
+            config, num_envs=2, cycles_per_epoch=2, updates_per_cycle=4, target_update_interval=2,
+            batch_size=32, hidden=(32, 32), eval_envs=4, buffer_capacity=0,
+        )  # fmt: skip
+    return config
+
+
+def summarise(task: str, rows: list[dict]) -> list[dict]:
+    """Best and mean test success over training of every (strategy, k, seed)."""
+    out = []
+    for key in sorted({(r["strategy"], r["k"], r["seed"]) for r in rows}):
+        curve = [r["success_rate"] for r in rows if (r["strategy"], r["k"], r["seed"]) == key]
+        strategy, k, seed = key
+        out.append({
+            "task": task, "strategy": strategy, "k": k, "seed": seed,
+            "best_success": round(float(np.max(curve)), 4),
+            "mean_success": round(float(np.mean(curve)), 4),
+            "final_success": round(float(curve[-1]), 4),
+            "env_steps": max(r["env_steps"] for r in rows),
+        })  # fmt: skip
+    return out
+
+
+def main(args: Args) -> Path:
+    if args.smoke:
+        args = dataclasses.replace(
+            args, tasks=("fetch_reach",), strategies=("final", "future", "random"), ks=(1.0, 4.0),
+            seeds=2, env_steps=400,
+        )  # fmt: skip
+    meta.git_commit()  # the commit of the code this process starts with
+    summary = []
+    for task in args.tasks:
+        rows = run(config_for(args, task), variants=variants(args), progress=not args.smoke)
+        summary += summarise(task, rows)
+    path = args.out_dir / "summary.csv"
+    meta.write_csv(path, summary)
+    plot_fig6(path, args.out_dir / "fig6_ablation.png")
+    print(f"wrote {path} and {args.out_dir / 'fig6_ablation.png'}")
+    return path
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))
