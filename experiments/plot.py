@@ -57,6 +57,35 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
     plt.close(fig)
 
 
+LABELS = {"future": "DDPG+HER (future, k=4)", "none": "DDPG"}
+
+
+def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
+    """Success against env steps per task: median over seeds, interquartile range shaded."""
+    fig, axes = plt.subplots(1, len(metrics_csvs), figsize=(4 * len(metrics_csvs), 3.2))
+    axes = np.atleast_1d(axes)
+    for ax, path in zip(axes, metrics_csvs, strict=True):
+        rows = read_csv(path)
+        for strategy in sorted({r["strategy"] for r in rows}):
+            curve = defaultdict(list)
+            for r in rows:
+                if r["strategy"] == strategy:
+                    curve[int(r["env_steps"])].append(float(r["success_rate"]))
+            steps = sorted(curve)
+            q = np.array([np.percentile(curve[s], [25, 50, 75]) for s in steps])
+            ax.plot(steps, q[:, 1], label=LABELS.get(strategy, strategy))
+            ax.fill_between(steps, q[:, 0], q[:, 2], alpha=0.25)
+        ax.set(xlabel="env steps", ylabel="success rate", ylim=(-0.02, 1.02))
+        ax.set_title(path.parent.name, fontsize=10)
+    axes[0].legend(fontsize=8)
+    note = _device_note(metrics_csvs[0].parent)
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=6, color="gray")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     """Best and mean test success against k, one line per strategy (median over seeds).
 
@@ -96,6 +125,10 @@ def main() -> None:
     if fig1.exists():
         plot_fig1(fig1, fig1.parent / "fig1_bitflip.png")
         print(f"drew {fig1.parent / 'fig1_bitflip.png'}")
+    fig3 = sorted((RESULTS / "fig3_fetch").glob("*/metrics.csv"))
+    if fig3:
+        plot_fig3(fig3, RESULTS / "fig3_fetch" / "fig3_fetch.png")
+        print(f"drew {RESULTS / 'fig3_fetch' / 'fig3_fetch.png'}")
     fig6 = RESULTS / "fig6_ablation" / "summary.csv"
     if fig6.exists():
         plot_fig6(fig6, fig6.parent / "fig6_ablation.png")

@@ -9,6 +9,7 @@ sys.path.insert(0, str(EXPERIMENTS))
 
 import bench_train  # noqa: E402
 import fig1_bitflip  # noqa: E402
+import fig3_fetch_curves  # noqa: E402
 import fig6_ablation  # noqa: E402
 
 
@@ -74,3 +75,15 @@ def test_fig6_ablation_smoke(tmp_path):
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
     assert len(list((tmp_path / "fetch_reach").glob("metrics.csv"))) == 1
+
+
+def test_fig3_fetch_curves_smoke(tmp_path):
+    (metrics,) = fig3_fetch_curves.main(fig3_fetch_curves.Args(smoke=True, out_dir=tmp_path))
+    rows = list(csv.DictReader(metrics.open()))
+    for column in ("seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate",
+                   "success_final", "success_any", "strategy", "k"):  # fmt: skip
+        assert column in rows[0]
+    assert {(r["strategy"], r["seed"]) for r in rows} == {
+        ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
+    }  # fmt: skip
+    assert (tmp_path / "fig3_fetch.png").stat().st_size > 10_000
