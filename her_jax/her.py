@@ -31,8 +31,12 @@ STRATEGIES = ("none", "final", "future", "episode", "random")
 NONE, FINAL, FUTURE, EPISODE, RANDOM = range(len(STRATEGIES))
 
 
-def _is_traced(x) -> bool:
-    return isinstance(x, jax.core.Tracer)
+def _concrete(x) -> np.ndarray | None:
+    """`x` as a NumPy array, or None while it is traced (its value unknown until run time)."""
+    try:
+        return np.asarray(x)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return None
 
 
 def strategy_index(strategy: str | int | jax.Array) -> jax.Array:
@@ -41,8 +45,8 @@ def strategy_index(strategy: str | int | jax.Array) -> jax.Array:
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown goal strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
         return jnp.asarray(STRATEGIES.index(strategy), jnp.int32)
-    if not _is_traced(strategy):
-        values = np.asarray(strategy)
+    values = _concrete(strategy)
+    if values is not None:
         if not np.issubdtype(values.dtype, np.integer):
             raise ValueError(f"a strategy index must be an int, got dtype {values.dtype}")
         if values.size and (values.min() < 0 or values.max() >= len(STRATEGIES)):
@@ -65,9 +69,9 @@ def relabel_probability(k: float) -> float:
 
 
 def _check_relabel_prob(p) -> None:
-    if _is_traced(p):
+    values = _concrete(p)
+    if values is None:
         return
-    values = np.asarray(p, dtype=np.float64)
     if not np.all((values >= 0) & (values <= 1)):
         raise ValueError(f"relabel_prob must lie in [0, 1], got {values.tolist()}")
 
