@@ -17,21 +17,13 @@ import dataclasses
 from pathlib import Path
 
 import tyro
+from fetch_figures import RESULTS, SMOKE_TASK, curve_config
 from plot import plot_fig3
 
 from her_jax import meta
-from her_jax.config import TrainConfig
 from her_jax.run import run
 
-RESULTS = Path(__file__).resolve().parent.parent / "results"
 VARIANTS = [("future", 4.0), ("none", 0.0)]
-#: Env steps per seed per task: at least where future k = 4 has plateaued in the reference runs.
-BUDGETS = {
-    "fetch_reach": 200_000,
-    "fetch_push": 3_000_000,
-    "fetch_pick_and_place": 5_000_000,
-    "fetch_slide": 5_000_000,
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,28 +42,16 @@ class Args:
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
 
-def config_for(args: Args, task: str) -> TrainConfig:
-    config = TrainConfig(
-        env=task, seeds=args.seeds, total_env_steps=BUDGETS[task], num_envs=args.num_envs,
-        buffer_capacity=args.buffer_capacity, cycles_per_epoch=5, updates_per_cycle=400,
-        target_update_interval=40, batch_size=4096, eval_envs=200, checkpoint_every=-1,
-        out_dir=args.out_dir / task,
-    )  # fmt: skip
-    if args.smoke:
-        config = dataclasses.replace(
-            config, num_envs=2, cycles_per_epoch=2, updates_per_cycle=4, target_update_interval=2,
-            batch_size=32, hidden=(32, 32), eval_envs=4, buffer_capacity=0, total_env_steps=400,
-        )  # fmt: skip
-    return config
-
-
 def main(args: Args) -> list[Path]:
     if args.smoke:
-        args = dataclasses.replace(args, tasks=("fetch_reach",), seeds=2)
+        args = dataclasses.replace(args, tasks=(SMOKE_TASK,), seeds=2)
     meta.git_commit()  # the commit of the code this process starts with
     paths = []
     for task in args.tasks:
-        config = config_for(args, task)
+        config = curve_config(
+            task, seeds=args.seeds, num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,
+            out_dir=args.out_dir / task, smoke=args.smoke,
+        )  # fmt: skip
         run(config, variants=VARIANTS, progress=not args.smoke)
         paths.append(Path(config.out_dir) / "metrics.csv")
     plot_fig3(paths, args.out_dir / "fig3_fetch.png")

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import tyro
+from fetch_figures import RESULTS, SMOKE, SMOKE_TASK
 from plot import plot_fig6
 
 from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.run import run
-
-RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,12 +64,7 @@ def config_for(args: Args, task: str) -> TrainConfig:
         target_update_interval=50, batch_size=1024, eval_envs=100, checkpoint_every=-1,
         out_dir=args.out_dir / task,
     )  # fmt: skip
-    if args.smoke:
-        config = dataclasses.replace(
-            config, num_envs=2, cycles_per_epoch=2, updates_per_cycle=4, target_update_interval=2,
-            batch_size=32, hidden=(32, 32), eval_envs=4, buffer_capacity=0,
-        )  # fmt: skip
-    return config
+    return dataclasses.replace(config, **SMOKE) if args.smoke else config
 
 
 def summarise(task: str, rows: list[dict]) -> list[dict]:
@@ -92,8 +86,8 @@ def summarise(task: str, rows: list[dict]) -> list[dict]:
 def main(args: Args) -> Path:
     if args.smoke:
         args = dataclasses.replace(
-            args, tasks=("fetch_reach",), strategies=("final", "future", "random"), ks=(1.0, 4.0),
-            seeds=2, env_steps=400,
+            args, tasks=(SMOKE_TASK,), strategies=("final", "future", "random"), ks=(1.0, 4.0),
+            seeds=2,
         )  # fmt: skip
     meta.git_commit()  # the commit of the code this process starts with
     summary = []

@@ -58,32 +58,82 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
 
 
 LABELS = {"future": "DDPG+HER (future, k=4)", "none": "DDPG"}
+COLORS = {"future": "C0", "none": "C1"}
+
+#: One curve: (legend label, metrics.csv, strategy drawn from it, colour, line style).
+Curve = tuple[str, Path, str, str, str]
 
 
-def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
-    """Success against env steps per task: median over seeds, interquartile range shaded."""
-    fig, axes = plt.subplots(1, len(metrics_csvs), figsize=(4 * len(metrics_csvs), 3.2))
+def _draw_curve(ax, curve: Curve) -> None:
+    """Success against env steps of one strategy: median over seeds, interquartile range shaded."""
+    label, path, strategy, color, style = curve
+    per_step = defaultdict(list)
+    for r in read_csv(path):
+        if r["strategy"] == strategy:
+            per_step[int(r["env_steps"])].append(float(r["success_rate"]))
+    steps = sorted(per_step)
+    q = np.array([np.percentile(per_step[s], [25, 50, 75]) for s in steps])
+    ax.plot(steps, q[:, 1], color=color, linestyle=style, label=label)
+    ax.fill_between(steps, q[:, 0], q[:, 2], color=color, alpha=0.2)
+
+
+def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
+    """One panel per title, intended-goal success against env steps, the run's device noted."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2))
     axes = np.atleast_1d(axes)
-    for ax, path in zip(axes, metrics_csvs, strict=True):
-        rows = read_csv(path)
-        for strategy in sorted({r["strategy"] for r in rows}):
-            curve = defaultdict(list)
-            for r in rows:
-                if r["strategy"] == strategy:
-                    curve[int(r["env_steps"])].append(float(r["success_rate"]))
-            steps = sorted(curve)
-            q = np.array([np.percentile(curve[s], [25, 50, 75]) for s in steps])
-            ax.plot(steps, q[:, 1], label=LABELS.get(strategy, strategy))
-            ax.fill_between(steps, q[:, 0], q[:, 2], alpha=0.25)
+    for ax, (title, curves) in zip(axes, panels.items(), strict=True):
+        for curve in curves:
+            _draw_curve(ax, curve)
         ax.set(xlabel="env steps", ylabel="success rate", ylim=(-0.02, 1.02))
-        ax.set_title(path.parent.name, fontsize=10)
-    axes[0].legend(fontsize=8)
-    note = _device_note(metrics_csvs[0].parent)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=7)
+    note = _device_note(next(iter(panels.values()))[0][1].parent)
     if note:
         fig.text(0.01, 0.005, note, fontsize=6, color="gray")
     fig.tight_layout()
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
+
+
+def _reference(reference_dir: Path | None, task: str, suffix: str) -> list[Curve]:
+    """Fig. 3's curves of `task` as dashed references, where that run exists."""
+    path = reference_dir / task / "metrics.csv" if reference_dir else None
+    if path is None or not path.exists():
+        return []
+    return [(LABELS[s] + suffix, path, s, COLORS[s], "--") for s in ("future", "none")]
+
+
+def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
+    """Fig. 3: DDPG vs DDPG+HER per task (median over seeds, interquartile range shaded)."""
+    plot_curve_panels(
+        {p.parent.name: [(LABELS[s], p, s, COLORS[s], "-") for s in ("future", "none")]
+         for p in metrics_csvs},
+        out_png,
+    )  # fmt: skip
+
+
+def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_dir: Path | None) -> None:
+    """Fig. 4: single-goal curves, with Fig. 3's multi-goal ones dashed where they exist."""
+    panels = {}
+    for p in metrics_csvs:
+        single = [(LABELS[s] + ", single goal", p, s, COLORS[s], "-") for s in ("future", "none")]
+        panels[p.parent.name] = single + _reference(multi_goal_dir, p.parent.name, ", multi-goal")
+    plot_curve_panels(panels, out_png)
+
+
+def plot_fig5(metrics_csvs: list[Path], out_png: Path, sparse_dir: Path | None) -> None:
+    """Fig. 5: shaped-reward curves (`<task>/p<p>/metrics.csv`), Fig. 3's sparse ones dashed."""
+    styles = ["-", ":", "-."]
+    tags = sorted({p.parent.name for p in metrics_csvs})  # p1, p2, ...
+    panels = defaultdict(list)
+    for p in sorted(metrics_csvs):
+        task, tag = p.parent.parent.name, p.parent.name
+        style, exponent = styles[tags.index(tag) % len(styles)], tag.removeprefix("p")
+        for s in ("future", "none"):
+            panels[task].append((f"{LABELS[s]}, -|g-ag|^{exponent}", p, s, COLORS[s], style))
+    for task in panels:
+        panels[task] += _reference(sparse_dir, task, ", sparse")
+    plot_curve_panels(dict(panels), out_png)
 
 
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
@@ -129,6 +179,16 @@ def main() -> None:
     if fig3:
         plot_fig3(fig3, RESULTS / "fig3_fetch" / "fig3_fetch.png")
         print(f"drew {RESULTS / 'fig3_fetch' / 'fig3_fetch.png'}")
+    fig4 = sorted((RESULTS / "fig4_single_goal").glob("*/metrics.csv"))
+    if fig4:
+        plot_fig4(
+            fig4, RESULTS / "fig4_single_goal" / "fig4_single_goal.png", RESULTS / "fig3_fetch"
+        )
+        print(f"drew {RESULTS / 'fig4_single_goal' / 'fig4_single_goal.png'}")
+    fig5 = sorted((RESULTS / "fig5_shaped").glob("*/p*/metrics.csv"))
+    if fig5:
+        plot_fig5(fig5, RESULTS / "fig5_shaped" / "fig5_shaped.png", RESULTS / "fig3_fetch")
+        print(f"drew {RESULTS / 'fig5_shaped' / 'fig5_shaped.png'}")
     fig6 = RESULTS / "fig6_ablation" / "summary.csv"
     if fig6.exists():
         plot_fig6(fig6, fig6.parent / "fig6_ablation.png")

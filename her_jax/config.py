@@ -33,6 +33,10 @@ class TrainConfig:
     """bitflip only: number of bits (0 keeps the environment's default)."""
     reward_type: str = ""
     """Fetch only: sparse or dense (empty keeps the environment's default)."""
+    dense_exponent: float = 0.0
+    """Fetch only, with reward_type dense: p of the reward -|g - ag|^p (0 keeps the default, 1)."""
+    fixed_goal: tuple[float, float, float] | None = None
+    """Fetch only: one (x, y, z) goal for every episode (single-goal runs); None samples goals."""
 
     # --- size of the run
     seeds: int = 1
@@ -112,6 +116,10 @@ class TrainConfig:
             overrides["n_bits"] = self.n_bits
         if self.reward_type:
             overrides["reward_type"] = self.reward_type
+        if self.dense_exponent:
+            overrides["dense_exponent"] = self.dense_exponent
+        if self.fixed_goal is not None:
+            overrides["fixed_goal"] = tuple(self.fixed_goal)
         return overrides
 
     def gamma_for(self, episode_length: int) -> float:
@@ -157,6 +165,15 @@ def validate(config: TrainConfig) -> None:
     if config.reward_type and config.reward_type not in REWARD_TYPES:
         raise ValueError(
             f"unknown reward_type {config.reward_type!r}; valid: {', '.join(REWARD_TYPES)}"
+        )
+    if config.dense_exponent < 0:
+        raise ValueError(
+            f"dense_exponent must be > 0 (0: the default), got {config.dense_exponent}"
+        )
+    if config.dense_exponent and config.reward_type != "dense":
+        raise ValueError(
+            f"dense_exponent {config.dense_exponent} needs reward_type 'dense', "
+            f"got {config.reward_type or 'the default'!r}"
         )
     if not 0.0 <= config.polyak <= 1.0:
         raise ValueError(f"polyak must lie in [0, 1], got {config.polyak}")

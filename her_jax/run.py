@@ -144,12 +144,15 @@ def check_resumable(
     old_variants = [tuple(v) for v in saved.pop("variants")]
     if old_variants != [tuple(v) for v in variants]:
         raise ValueError(f"--resume: variants {variants} differ from the saved {old_variants}")
-    for name in ("env", "algo", "n_bits", "num_envs", "seeds", "hidden", "batch_size"):
+    defaults = config_to_json(TrainConfig())
+    for name in (
+        "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal", "num_envs", "seeds",
+        "hidden", "batch_size",
+    ):  # fmt: skip
         value = config_to_json(config)[name]
-        if (list(value) if isinstance(value, tuple) else value) != saved[name]:
-            raise ValueError(
-                f"--resume: {name} is {value!r} but the saved run used {saved[name]!r}"
-            )
+        before = saved.get(name, defaults[name])  # runs saved before a field existed
+        if (list(value) if isinstance(value, tuple) else value) != before:
+            raise ValueError(f"--resume: {name} is {value!r} but the saved run used {before!r}")
     T = trainer.env.episode_length
     old = TrainConfig(
         **{**saved, "out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}

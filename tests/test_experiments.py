@@ -1,6 +1,8 @@
 """Every paper-figure script runs end to end at its --smoke size and draws its plot."""
 
 import csv
+import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,7 +12,10 @@ sys.path.insert(0, str(EXPERIMENTS))
 import bench_train  # noqa: E402
 import fig1_bitflip  # noqa: E402
 import fig3_fetch_curves  # noqa: E402
+import fig4_single_goal  # noqa: E402
+import fig5_shaped_rewards  # noqa: E402
 import fig6_ablation  # noqa: E402
+import plot  # noqa: E402
 
 
 def test_fig1_bitflip_smoke(tmp_path):
@@ -87,3 +92,39 @@ def test_fig3_fetch_curves_smoke(tmp_path):
         ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
     }  # fmt: skip
     assert (tmp_path / "fig3_fetch.png").stat().st_size > 10_000
+
+
+def test_fig4_single_goal_smoke(tmp_path):
+    reference = tmp_path / "fig3"
+    args = fig4_single_goal.Args(smoke=True, out_dir=tmp_path / "fig4", multi_goal_dir=reference)
+    (metrics,) = fig4_single_goal.main(args)
+    rows = list(csv.DictReader(metrics.open()))
+    assert {(r["strategy"], r["seed"]) for r in rows} == {
+        ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
+    }  # fmt: skip
+    config = json.loads((metrics.parent / "config.json").read_text())
+    goal = fig4_single_goal.single_goal("fetch_reach", 0)
+    assert config["fixed_goal"] == list(goal)
+    # a reach goal: within 0.15 m per axis of the initial gripper position
+    assert max(abs(g - c) for g, c in zip(goal, (1.342, 0.749, 0.535), strict=True)) <= 0.15
+    assert fig4_single_goal.single_goal("fetch_reach", 1) != goal
+    assert (tmp_path / "fig4" / "fig4_single_goal.png").stat().st_size > 10_000
+    # with Fig. 3's multi-goal run beside it (stood in for by this run's own CSV)
+    (reference / "fetch_reach").mkdir(parents=True)
+    shutil.copy(metrics, reference / "fetch_reach" / "metrics.csv")
+    plot.plot_fig4([metrics], tmp_path / "with_reference.png", reference)
+    assert (tmp_path / "with_reference.png").stat().st_size > 10_000
+
+
+def test_fig5_shaped_rewards_smoke(tmp_path):
+    args = fig5_shaped_rewards.Args(smoke=True, out_dir=tmp_path, sparse_dir=tmp_path / "none")
+    (metrics,) = fig5_shaped_rewards.main(args)
+    assert metrics == tmp_path / "fetch_reach" / "p2" / "metrics.csv"
+    rows = list(csv.DictReader(metrics.open()))
+    assert {r["strategy"] for r in rows} == {"future", "none"}
+    assert all(0.0 <= float(r["success_rate"]) <= 1.0 for r in rows)
+    config = json.loads((metrics.parent / "config.json").read_text())
+    assert (config["reward_type"], config["dense_exponent"]) == ("dense", 2.0)
+    # shaped rewards are almost never exactly 0, so relabelled batches hold almost no reward-0
+    assert max(float(r["batch_reward0_share"]) for r in rows) < 0.5
+    assert (tmp_path / "fig5_shaped.png").stat().st_size > 10_000

@@ -12,7 +12,7 @@ from her_jax import her
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
 from her_jax.run import TIMING_COLUMNS, NonFiniteError, run
-from her_jax.train import make_train
+from her_jax.train import make_env, make_train
 
 BITFLIP = TrainConfig(
     env="bitflip", algo="dqn", hidden=(256,), batch_size=128, random_eps=0.2, num_envs=16,
@@ -164,8 +164,25 @@ def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
         ({"hidden": ()}, "hidden must be a non-empty tuple"),
         ({"checkpoint_every": -2}, "checkpoint_every must be >= -1"),
         ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
+        ({"dense_exponent": -1.0}, "dense_exponent must be > 0"),
+        ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),
+        (
+            {"fixed_goal": (1.3, 0.7, 0.5)},
+            "unknown override.*'fixed_goal'.* for environment 'bitflip'",
+        ),
     ],
 )
 def test_bad_configuration_is_refused_before_compiling(overrides, message):
     with pytest.raises(ValueError, match=message):
         make_train(dataclasses.replace(SMALL, **overrides))
+
+
+def test_fetch_fields_become_env_overrides():
+    goal = (1.3, 0.75, 0.4249)
+    config = TrainConfig(env="fetch_push", reward_type="dense", dense_exponent=2.0, fixed_goal=goal)
+    assert config.env_overrides() == {
+        "reward_type": "dense", "dense_exponent": 2.0, "fixed_goal": goal,
+    }  # fmt: skip
+    env = make_env(config)
+    assert (env.reward_type, env.dense_exponent, env.fixed_goal) == ("dense", 2.0, goal)
+    assert TrainConfig(env="fetch_push").env_overrides() == {}

@@ -267,6 +267,10 @@ class FetchEnv(GoalEnv):
         fallback = offsets[0] * MIN_OBJECT_DIST / jnp.maximum(norms[0], 1e-6)
         return grip_xy + jnp.where(ok.any(), offsets[first], fallback)
 
+    def sample_goal(self, key: jax.Array) -> jax.Array:
+        """One desired goal [3] from the task's goal distribution (`fixed_goal` if set)."""
+        return self._sample_goal(key, jnp.asarray(self.spec.initial_gripper, jnp.float32))
+
     def _sample_goal(self, key: jax.Array, grip0: jax.Array) -> jax.Array:
         """Desired goal [3] of a new episode (see REFERENCE.md section 3)."""
         spec = self.spec

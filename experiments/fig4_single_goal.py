@@ -1,0 +1,81 @@
+"""The paper's Fig. 4: one goal for every episode, DDPG vs DDPG+HER.
+
+Does HER help when only one goal matters? Every episode of every run gets
+the same desired goal: one draw from the task's own goal distribution with
+the key `--goal-seed`, recorded as `fixed_goal` in the run's config.json.
+The object still starts at a random place. The learner and budget are Fig.
+3's, so the plot draws Fig. 3's multi-goal curves of the same task dashed
+beside these, where that run exists.
+
+Writes `results/fig4_single_goal/<task>/` (config, meta, metrics per epoch)
+and `results/fig4_single_goal/fig4_single_goal.png`.
+
+    python experiments/fig4_single_goal.py             # GPU: push
+    python experiments/fig4_single_goal.py --smoke     # seconds on a CPU, for tests
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import jax
+import tyro
+from fetch_figures import RESULTS, SMOKE_TASK, curve_config
+from plot import plot_fig4
+
+from her_jax import envs, meta
+from her_jax.run import run
+
+VARIANTS = [("future", 4.0), ("none", 0.0)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Args:
+    tasks: tuple[str, ...] = ("fetch_push",)
+    """Fetch tasks, one compiled program each."""
+    goal_seed: int = 0
+    """Key of the one goal draw per task."""
+    seeds: int = 5
+    """Seeds per variant."""
+    num_envs: int = 1024
+    """Environments per member."""
+    buffer_capacity: int = 2_000_000
+    """Transitions per member's buffer (size to the card: 2 variants x seeds buffers)."""
+    out_dir: Path = RESULTS / "fig4_single_goal"
+    """Where the runs and the plot go."""
+    multi_goal_dir: Path = RESULTS / "fig3_fetch"
+    """Fig. 3's runs, drawn dashed for comparison where `<dir>/<task>/metrics.csv` exists."""
+    smoke: bool = False
+    """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
+
+
+def single_goal(task: str, goal_seed: int) -> tuple[float, float, float]:
+    """One desired goal of `task`, drawn from its goal distribution."""
+    goal = envs.make(task).sample_goal(jax.random.key(goal_seed))
+    x, y, z = (round(float(v), 4) for v in goal)
+    return x, y, z
+
+
+def main(args: Args) -> list[Path]:
+    if args.smoke:
+        args = dataclasses.replace(args, tasks=(SMOKE_TASK,), seeds=2)
+    meta.git_commit()  # the commit of the code this process starts with
+    paths = []
+    for task in args.tasks:
+        goal = single_goal(task, args.goal_seed)
+        print(f"{task}: the single goal is {goal}")
+        config = curve_config(
+            task, seeds=args.seeds, num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,
+            out_dir=args.out_dir / task, smoke=args.smoke, fixed_goal=goal,
+        )  # fmt: skip
+        run(config, variants=VARIANTS, progress=not args.smoke)
+        paths.append(Path(config.out_dir) / "metrics.csv")
+    out_png = args.out_dir / "fig4_single_goal.png"
+    plot_fig4(paths, out_png, args.multi_goal_dir)
+    print(f"wrote {out_png}")
+    return paths
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))
