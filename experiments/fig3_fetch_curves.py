@@ -17,7 +17,7 @@ import dataclasses
 from pathlib import Path
 
 import tyro
-from fetch_figures import RESULTS, SMOKE_TASK, curve_config
+from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config
 from plot import plot_fig3
 
 from her_jax import meta
@@ -27,19 +27,11 @@ VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 
 @dataclasses.dataclass(frozen=True)
-class Args:
+class Args(CurveArgs):
     tasks: tuple[str, ...] = ("fetch_push", "fetch_pick_and_place", "fetch_slide", "fetch_reach")
     """Tasks, one compiled program each."""
-    seeds: int = 5
-    """Seeds per variant."""
-    num_envs: int = 1024
-    """Environments per member."""
-    buffer_capacity: int = 2_000_000
-    """Transitions per member's buffer (size to the card: 2 variants x seeds buffers)."""
     out_dir: Path = RESULTS / "fig3_fetch"
     """Where the runs and the plot go."""
-    smoke: bool = False
-    """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
 
 def main(args: Args) -> list[Path]:
@@ -48,10 +40,7 @@ def main(args: Args) -> list[Path]:
     meta.git_commit()  # the commit of the code this process starts with
     paths = []
     for task in args.tasks:
-        config = curve_config(
-            task, seeds=args.seeds, num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,
-            out_dir=args.out_dir / task, smoke=args.smoke,
-        )  # fmt: skip
+        config = curve_config(task, args, args.out_dir / task)
         run(config, variants=VARIANTS, progress=not args.smoke)
         paths.append(Path(config.out_dir) / "metrics.csv")
     plot_fig3(paths, args.out_dir / "fig3_fetch.png")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jax
 import tyro
-from fetch_figures import RESULTS, SMOKE_TASK, curve_config
+from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config
 from plot import plot_fig4
 
 from her_jax import envs, meta
@@ -31,23 +31,15 @@ VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 
 @dataclasses.dataclass(frozen=True)
-class Args:
+class Args(CurveArgs):
     tasks: tuple[str, ...] = ("fetch_push",)
     """Fetch tasks, one compiled program each."""
     goal_seed: int = 0
     """Key of the one goal draw per task."""
-    seeds: int = 5
-    """Seeds per variant."""
-    num_envs: int = 1024
-    """Environments per member."""
-    buffer_capacity: int = 2_000_000
-    """Transitions per member's buffer (size to the card: 2 variants x seeds buffers)."""
     out_dir: Path = RESULTS / "fig4_single_goal"
     """Where the runs and the plot go."""
     multi_goal_dir: Path = RESULTS / "fig3_fetch"
     """Fig. 3's runs, drawn dashed for comparison where `<dir>/<task>/metrics.csv` exists."""
-    smoke: bool = False
-    """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
 
 def single_goal(task: str, goal_seed: int) -> tuple[float, float, float]:
@@ -65,10 +57,7 @@ def main(args: Args) -> list[Path]:
     for task in args.tasks:
         goal = single_goal(task, args.goal_seed)
         print(f"{task}: the single goal is {goal}")
-        config = curve_config(
-            task, seeds=args.seeds, num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,
-            out_dir=args.out_dir / task, smoke=args.smoke, fixed_goal=goal,
-        )  # fmt: skip
+        config = curve_config(task, args, args.out_dir / task, fixed_goal=goal)
         run(config, variants=VARIANTS, progress=not args.smoke)
         paths.append(Path(config.out_dir) / "metrics.csv")
     out_png = args.out_dir / "fig4_single_goal.png"

@@ -21,7 +21,7 @@ import dataclasses
 from pathlib import Path
 
 import tyro
-from fetch_figures import RESULTS, SMOKE_TASK, curve_config
+from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config
 from plot import plot_fig5
 
 from her_jax import meta
@@ -31,23 +31,15 @@ VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 
 @dataclasses.dataclass(frozen=True)
-class Args:
+class Args(CurveArgs):
     tasks: tuple[str, ...] = ("fetch_push",)
     """Fetch tasks."""
     exponents: tuple[float, ...] = (1.0, 2.0)
     """Exponents p of the shaped reward, one compiled program each."""
-    seeds: int = 5
-    """Seeds per variant."""
-    num_envs: int = 1024
-    """Environments per member."""
-    buffer_capacity: int = 2_000_000
-    """Transitions per member's buffer (size to the card: 2 variants x seeds buffers)."""
     out_dir: Path = RESULTS / "fig5_shaped"
     """Where the runs and the plot go."""
     sparse_dir: Path = RESULTS / "fig3_fetch"
     """Fig. 3's sparse-reward runs, drawn dashed where `<dir>/<task>/metrics.csv` exists."""
-    smoke: bool = False
-    """A tiny version on fetch_reach (p = 2 only, 2 seeds, 2 epochs) that checks the pipeline."""
 
 
 def main(args: Args) -> list[Path]:
@@ -59,11 +51,8 @@ def main(args: Args) -> list[Path]:
     paths = []
     for task in args.tasks:
         for p in args.exponents:
-            config = curve_config(
-                task, seeds=args.seeds, num_envs=args.num_envs,
-                buffer_capacity=args.buffer_capacity, out_dir=args.out_dir / task / f"p{p:g}",
-                smoke=args.smoke, reward_type="dense", dense_exponent=p,
-            )  # fmt: skip
+            out_dir = args.out_dir / task / f"p{p:g}"
+            config = curve_config(task, args, out_dir, reward_type="dense", dense_exponent=p)
             run(config, variants=VARIANTS, progress=not args.smoke)
             paths.append(Path(config.out_dir) / "metrics.csv")
     out_png = args.out_dir / "fig5_shaped.png"
