@@ -55,6 +55,30 @@ def td_target(reward, next_value, gamma: float, clip: bool) -> jax.Array:
     return jax.lax.stop_gradient(target)
 
 
+def init_actor_critic(key, actor_net, critic_net, input_size: int, action_size: int):
+    """Fresh actor and critic parameters, built from zero inputs of the right sizes."""
+    k_actor, k_critic = jax.random.split(key)
+    x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
+    return actor_net.init(k_actor, x), critic_net.init(k_critic, x, a)
+
+
+def deterministic_actor_step(actor_net, critic_net, tx, params, opt_state, critic, x, action_l2):
+    """One Adam step of a deterministic actor (DDPG, TD3) up the first critic.
+
+    The loss is `-Q1(x, pi(x))` plus `action_l2` times the mean square of the
+    tanh output, which keeps actions off the saturated ends. Returns
+    `(params, opt_state, loss)`, the loss before the step.
+    """
+
+    def loss_fn(p):
+        pi = actor_net.apply(p, x)
+        return -jnp.mean(critic_net.apply(critic, x, pi)[0]) + action_l2 * jnp.mean(pi**2)
+
+    loss, grads = jax.value_and_grad(loss_fn)(params)
+    updates, opt_state = tx.update(grads, opt_state)
+    return optax.apply_updates(params, updates), opt_state, loss
+
+
 def regress_critic(critic_net, tx, params, opt_state, batch: Batch, target: jax.Array):
     """One Adam step of the critic(s) towards `target [B]` by mean squared error.
 

@@ -7,7 +7,6 @@ through every step and are clipped to [-1/(1 - gamma), 0].
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import optax
 from flax import struct
@@ -16,7 +15,9 @@ from her_jax.agents.base import (
     Agent,
     Batch,
     adam,
+    deterministic_actor_step,
     explore_continuous,
+    init_actor_critic,
     polyak,
     regress_critic,
     td_target,
@@ -40,10 +41,7 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
     actor_tx, critic_tx = adam(config.lr_actor), adam(config.lr_critic)
 
     def init(key):
-        k_actor, k_critic = jax.random.split(key)
-        x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
-        actor = actor_net.init(k_actor, x)
-        critic = critic_net.init(k_critic, x, a)
+        actor, critic = init_actor_critic(key, actor_net, critic_net, input_size, action_size)
         return DDPGState(
             actor=actor,
             critic=critic,
@@ -70,14 +68,10 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
             critic_net, critic_tx, state.critic, state.critic_opt, batch, target
         )
 
-        def actor_loss_fn(params):
-            pi = actor_net.apply(params, batch.x)
-            q_pi = critic_net.apply(critic, batch.x, pi)[0]
-            return -jnp.mean(q_pi) + config.action_l2 * jnp.mean(pi**2)
-
-        actor_loss, grads = jax.value_and_grad(actor_loss_fn)(state.actor)
-        updates, actor_opt = actor_tx.update(grads, state.actor_opt)
-        actor = optax.apply_updates(state.actor, updates)
+        actor, actor_opt, actor_loss = deterministic_actor_step(
+            actor_net, critic_net, actor_tx, state.actor, state.actor_opt, critic, batch.x,
+            config.action_l2,
+        )  # fmt: skip
         state = state.replace(
             actor=actor, critic=critic, actor_opt=actor_opt, critic_opt=critic_opt
         )

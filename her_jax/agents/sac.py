@@ -21,7 +21,15 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from her_jax.agents.base import Agent, Batch, adam, polyak, regress_critic, td_target
+from her_jax.agents.base import (
+    Agent,
+    Batch,
+    adam,
+    init_actor_critic,
+    polyak,
+    regress_critic,
+    td_target,
+)
 from her_jax.networks import Critic, GaussianActor
 
 
@@ -63,10 +71,7 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
     target_entropy = -float(action_size)
 
     def init(key):
-        k_actor, k_critic = jax.random.split(key)
-        x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
-        actor = actor_net.init(k_actor, x)
-        critic = critic_net.init(k_critic, x, a)
+        actor, critic = init_actor_critic(key, actor_net, critic_net, input_size, action_size)
         log_alpha = jnp.log(jnp.asarray(config.sac_init_alpha, jnp.float32))
         return SACState(
             actor=actor,

@@ -19,7 +19,9 @@ from her_jax.agents.base import (
     Agent,
     Batch,
     adam,
+    deterministic_actor_step,
     explore_continuous,
+    init_actor_critic,
     polyak,
     regress_critic,
     td_target,
@@ -44,10 +46,7 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
     actor_tx, critic_tx = adam(config.lr_actor), adam(config.lr_critic)
 
     def init(key):
-        k_actor, k_critic = jax.random.split(key)
-        x, a = jnp.zeros((1, input_size)), jnp.zeros((1, action_size))
-        actor = actor_net.init(k_actor, x)
-        critic = critic_net.init(k_critic, x, a)
+        actor, critic = init_actor_critic(key, actor_net, critic_net, input_size, action_size)
         return TD3State(
             actor=actor,
             critic=critic,
@@ -82,21 +81,18 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
             critic_net, critic_tx, state.critic, state.critic_opt, batch, target
         )
 
-        def actor_loss_fn(params):
-            pi = actor_net.apply(params, batch.x)
-            q1 = critic_net.apply(critic, batch.x, pi)[0]
-            return -jnp.mean(q1) + config.action_l2 * jnp.mean(pi**2)
-
         def actor_step(operand):
             actor, actor_opt = operand
-            loss, grads = jax.value_and_grad(actor_loss_fn)(actor)
-            updates, actor_opt = actor_tx.update(grads, actor_opt)
-            return optax.apply_updates(actor, updates), actor_opt, loss
+            return deterministic_actor_step(
+                actor_net, critic_net, actor_tx, actor, actor_opt, critic, batch.x,
+                config.action_l2,
+            )  # fmt: skip
 
         def actor_hold(operand):
-            # The loss is still reported so the metric has a value on every step.
+            # The loss is still reported so the metric has a value on every step (XLA drops
+            # the gradient this branch does not use).
             actor, actor_opt = operand
-            return actor, actor_opt, actor_loss_fn(actor)
+            return actor, actor_opt, actor_step(operand)[2]
 
         step = state.step + 1
         actor, actor_opt, actor_loss = jax.lax.cond(
