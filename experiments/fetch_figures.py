@@ -33,17 +33,13 @@ SMOKE = dict(
 )  # fmt: skip
 
 
-#: The paper's loop with one worker process: each cycle collects 2 episodes, then makes 40
-#: updates of batch 256 (about 100 sampled transitions per collected one). Sized for a CPU.
-ONE_WORKER = dict(
-    num_envs=2, cycles_per_epoch=50, updates_per_cycle=40, target_update_interval=40,
-    batch_size=256, eval_envs=100,
-)  # fmt: skip
-
-
 @dataclasses.dataclass(frozen=True)
 class CurveArgs:
-    """The command-line fields every learning-curve script (Fig. 3 to 5) has."""
+    """The command-line fields every learning-curve script (Fig. 3 to 5) has.
+
+    The defaults size the learner for one H100. On a CPU, e.g. `--num-envs 16
+    --batch-size 512 --updates-per-cycle 40 --eval-envs 50 --env-steps 400000`.
+    """
 
     seeds: int = 5
     """Seeds per variant."""
@@ -51,25 +47,28 @@ class CurveArgs:
     """Environments per member."""
     buffer_capacity: int = 2_000_000
     """Transitions per member's buffer (size to the card: 2 variants x seeds buffers)."""
+    batch_size: int = 4096
+    """Transitions per gradient step."""
+    updates_per_cycle: int = 400
+    """Gradient steps after each cycle's rollout, a multiple of 40 (targets move every 40)."""
     env_steps: int = 0
     """Env steps per seed (0: the task's full-size budget, see BUDGETS)."""
-    one_worker: bool = False
-    """CPU size: the paper's one-worker loop, 2 episodes + 40 updates of 256 per cycle."""
+    eval_envs: int = 200
+    """Evaluation episodes per member per epoch, on intended goals."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
 
 def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainConfig:
-    """The learning-curve run of Fig. 3 to 5 on `task` (GPU-sized unless `args` says otherwise).
+    """The learning-curve run of Fig. 3 to 5 on `task`, sized by `args` (GPU-sized by default).
 
     `fields` are further TrainConfig fields, e.g. `fixed_goal` or `reward_type`.
     """
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps or BUDGETS[task],
         num_envs=args.num_envs, buffer_capacity=args.buffer_capacity, cycles_per_epoch=5,
-        updates_per_cycle=400, target_update_interval=40, batch_size=4096, eval_envs=200,
-        checkpoint_every=-1, out_dir=out_dir, **fields,
+        updates_per_cycle=args.updates_per_cycle, target_update_interval=40,
+        batch_size=args.batch_size, eval_envs=args.eval_envs, checkpoint_every=-1,
+        out_dir=out_dir, **fields,
     )  # fmt: skip
-    if args.one_worker:
-        config = dataclasses.replace(config, **ONE_WORKER)
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
