@@ -56,6 +56,8 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     config = parse(argv)
     if not any(a.startswith("--seeds") for a in argv):
         config = dataclasses.replace(config, seeds=5)
+    if not any(a.startswith("--stop-at-success") for a in argv):
+        config = dataclasses.replace(config, stop_at_success=max(LEVELS))  # no time past the goal
     config = dataclasses.replace(config, checkpoint_every=-1)
     info = meta.run_metadata()  # before training: the commit this process runs
     rows = run(config)

@@ -59,6 +59,8 @@ class TrainConfig:
     """Replay capacity in transitions (0: the whole run, capped at 5e6, so it never wraps)."""
     eval_envs: int = 100
     """Evaluation episodes per seed per epoch (deterministic policy, intended goals)."""
+    stop_at_success: float = 0.0
+    """Stop once every variant's median success over seeds reaches this (0: use the budget)."""
 
     # --- learner hyperparameters (paper defaults: Plappert et al. 2018)
     hidden: tuple[int, ...] = (256, 256, 256)
@@ -177,6 +179,8 @@ def validate(config: TrainConfig) -> None:
         )
     if not 0.0 <= config.polyak <= 1.0:
         raise ValueError(f"polyak must lie in [0, 1], got {config.polyak}")
+    if not 0.0 <= config.stop_at_success <= 1.0:
+        raise ValueError(f"stop_at_success must lie in [0, 1], got {config.stop_at_success}")
     if not 0.0 <= config.random_eps <= 1.0:
         raise ValueError(f"random_eps must lie in [0, 1], got {config.random_eps}")
     if not 0.0 <= config.gamma < 1.0:

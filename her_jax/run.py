@@ -17,6 +17,7 @@ import dataclasses
 import json
 import time
 import warnings
+from collections import defaultdict
 from pathlib import Path
 
 import jax
@@ -69,6 +70,16 @@ def init_states(trainer: Trainer, variants: list[Variant]):
     strategy = jnp.array([her.STRATEGIES.index(s) for s, _, _ in members], jnp.int32)
     prob = jnp.array([her.relabel_probability(k) for _, k, _ in members], jnp.float32)
     return jax.jit(jax.vmap(trainer.init))(keys, strategy, prob)
+
+
+def success_reached(rows: list[dict], level: float) -> bool:
+    """Whether every variant's median success over its seeds is at least `level` (> 0)."""
+    if level <= 0:
+        return False
+    by_variant = defaultdict(list)
+    for r in rows:
+        by_variant[(r["strategy"], r["k"])].append(r["success_rate"])
+    return all(np.median(v) >= level for v in by_variant.values())
 
 
 def check_finite(metrics: dict, epoch: int, members: list[tuple[str, float, int]]) -> None:
@@ -237,8 +248,12 @@ def run(
             bar.update(trainer.steps_per_epoch)
             done = epoch + 1
             every = config.checkpoint_every
-            if keep and (done == trainer.num_epochs or (every and done % every == 0)):
+            stop = success_reached(rows, config.stop_at_success)
+            if keep and (done == trainer.num_epochs or stop or (every and done % every == 0)):
                 checkpoints.save(done, state, {"wall_time_s": wall})
+            if stop:
+                bar.write(f"success reached {config.stop_at_success} at epoch {done}: stopping")
+                break
     finally:
         bar.close()
         logger.close()

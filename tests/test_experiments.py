@@ -58,10 +58,14 @@ def test_bench_train_reports_time_to_success(tmp_path):
     ]
     summary = bench_train.main(argv, results_dir=tmp_path)
     epochs = list(csv.DictReader((tmp_path / "bench_train_bitflip_cpu.csv").open()))
-    assert len(epochs) == 2048 // (8 * 4 * 4) and int(epochs[0]["seeds"]) == 3
+    assert int(epochs[0]["seeds"]) == 3
     hit = next((e for e in epochs if float(e["success_median"]) >= 0.9), None)
     expected = float(hit["wall_time_s"]) if hit else None
     assert summary["wall_time_s_to_0.9"] == expected
+    # training stops at the first epoch whose median reaches 95 %, or runs the whole budget
+    medians = [float(e["success_median"]) for e in epochs]
+    reached = [m >= 0.95 for m in medians]
+    assert reached.index(True) == len(epochs) - 1 if any(reached) else len(epochs) == 16
     assert summary["seeds"] == 3 and summary["compilation_cache"].startswith("off")
     assert (tmp_path / "bench_train_bitflip_cpu.json").exists()
 

@@ -165,6 +165,7 @@ def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
         ({"checkpoint_every": -2}, "checkpoint_every must be >= -1"),
         ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
         ({"dense_exponent": -1.0}, "dense_exponent must be > 0"),
+        ({"stop_at_success": 1.5}, "stop_at_success must lie in \\[0, 1\\]"),
         ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),
         (
             {"fixed_goal": (1.3, 0.7, 0.5)},
@@ -186,3 +187,29 @@ def test_fetch_fields_become_env_overrides():
     env = make_env(config)
     assert (env.reward_type, env.dense_exponent, env.fixed_goal) == ("dense", 2.0, goal)
     assert TrainConfig(env="fetch_push").env_overrides() == {}
+
+
+def test_stop_at_success_ends_at_the_first_epoch_that_reaches_it(tmp_path):
+    config = dataclasses.replace(
+        SMALL, total_env_steps=6 * SMALL.steps_per_epoch(6), out_dir=tmp_path / "full"
+    )
+    variants = [("future", 4.0), ("none", 0.0)]
+    rows = run(config, variants=variants, progress=False)
+    # the lower of the two variants' median success, epoch by epoch
+    curve = [
+        min(
+            np.median([r["success_rate"] for r in rows if r["epoch"] == e and r["strategy"] == s])
+            for s in ("future", "none")
+        )
+        for e in range(1, 7)
+    ]
+    level = max(curve[:4])
+    assert level > 0, curve
+    first = 1 + next(i for i, c in enumerate(curve) if c >= level)
+    stopped = run(
+        dataclasses.replace(config, stop_at_success=level, out_dir=tmp_path / "stopped"),
+        variants=variants,
+        progress=False,
+    )
+    assert max(r["epoch"] for r in stopped) == first
+    assert comparable(stopped) == comparable([r for r in rows if r["epoch"] <= first])
