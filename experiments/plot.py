@@ -170,29 +170,38 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     plt.close(fig)
 
 
-def main() -> None:
-    fig1 = RESULTS / "fig1_bitflip" / "summary.csv"
-    if fig1.exists():
-        plot_fig1(fig1, fig1.parent / "fig1_bitflip.png")
-        print(f"drew {fig1.parent / 'fig1_bitflip.png'}")
-    fig3 = sorted((RESULTS / "fig3_fetch").glob("*/metrics.csv"))
-    if fig3:
-        plot_fig3(fig3, RESULTS / "fig3_fetch" / "fig3_fetch.png")
-        print(f"drew {RESULTS / 'fig3_fetch' / 'fig3_fetch.png'}")
-    fig4 = sorted((RESULTS / "fig4_single_goal").glob("*/metrics.csv"))
-    if fig4:
-        plot_fig4(
-            fig4, RESULTS / "fig4_single_goal" / "fig4_single_goal.png", RESULTS / "fig3_fetch"
-        )
-        print(f"drew {RESULTS / 'fig4_single_goal' / 'fig4_single_goal.png'}")
-    fig5 = sorted((RESULTS / "fig5_shaped").glob("*/p*/metrics.csv"))
-    if fig5:
-        plot_fig5(fig5, RESULTS / "fig5_shaped" / "fig5_shaped.png", RESULTS / "fig3_fetch")
-        print(f"drew {RESULTS / 'fig5_shaped' / 'fig5_shaped.png'}")
-    fig6 = RESULTS / "fig6_ablation" / "summary.csv"
-    if fig6.exists():
-        plot_fig6(fig6, fig6.parent / "fig6_ablation.png")
-        print(f"drew {fig6.parent / 'fig6_ablation.png'}")
+def main(results: Path = RESULTS) -> list[Path]:
+    """Redraw every figure whose CSVs exist, in `fig<N>_<name>` folders and their variants.
+
+    A folder with a suffix (e.g. `fig3_fetch_cpu`) is drawn too; Fig. 4 and 5 take
+    their dashed references from the Fig. 3 folder with the same suffix.
+    """
+    drawn = []
+    for folder in sorted(results.glob("fig1_bitflip*/")):
+        if (folder / "summary.csv").exists():
+            plot_fig1(folder / "summary.csv", folder / "fig1_bitflip.png")
+            drawn.append(folder / "fig1_bitflip.png")
+    for folder in sorted(results.glob("fig3_fetch*/")):
+        if csvs := sorted(folder.glob("*/metrics.csv")):
+            plot_fig3(csvs, folder / "fig3_fetch.png")
+            drawn.append(folder / "fig3_fetch.png")
+    for folder in sorted(results.glob("fig4_single_goal*/")):
+        reference = results / ("fig3_fetch" + folder.name.removeprefix("fig4_single_goal"))
+        if csvs := sorted(folder.glob("*/metrics.csv")):
+            plot_fig4(csvs, folder / "fig4_single_goal.png", reference)
+            drawn.append(folder / "fig4_single_goal.png")
+    for folder in sorted(results.glob("fig5_shaped*/")):
+        reference = results / ("fig3_fetch" + folder.name.removeprefix("fig5_shaped"))
+        if csvs := sorted(folder.glob("*/p*/metrics.csv")):
+            plot_fig5(csvs, folder / "fig5_shaped.png", reference)
+            drawn.append(folder / "fig5_shaped.png")
+    for folder in sorted(results.glob("fig6_ablation*/")):
+        if (folder / "summary.csv").exists():
+            plot_fig6(folder / "summary.csv", folder / "fig6_ablation.png")
+            drawn.append(folder / "fig6_ablation.png")
+    for path in drawn:
+        print(f"drew {path}")
+    return drawn
 
 
 if __name__ == "__main__":

@@ -99,8 +99,9 @@ def test_fig3_fetch_curves_smoke(tmp_path):
 
 
 def test_fig4_single_goal_smoke(tmp_path):
-    reference = tmp_path / "fig3"
-    args = fig4_single_goal.Args(smoke=True, out_dir=tmp_path / "fig4", multi_goal_dir=reference)
+    args = fig4_single_goal.Args(
+        smoke=True, out_dir=tmp_path / "fig4", multi_goal_dir=tmp_path / "none"
+    )
     (metrics,) = fig4_single_goal.main(args)
     rows = list(csv.DictReader(metrics.open()))
     assert {(r["strategy"], r["seed"]) for r in rows} == {
@@ -113,11 +114,19 @@ def test_fig4_single_goal_smoke(tmp_path):
     assert max(abs(g - c) for g, c in zip(goal, (1.342, 0.749, 0.535), strict=True)) <= 0.15
     assert fig4_single_goal.single_goal("fetch_reach", 1) != goal
     assert (tmp_path / "fig4" / "fig4_single_goal.png").stat().st_size > 10_000
-    # with Fig. 3's multi-goal run beside it (stood in for by this run's own CSV)
-    (reference / "fetch_reach").mkdir(parents=True)
-    shutil.copy(metrics, reference / "fetch_reach" / "metrics.csv")
-    plot.plot_fig4([metrics], tmp_path / "with_reference.png", reference)
-    assert (tmp_path / "with_reference.png").stat().st_size > 10_000
+    # plot.py redraws every curve figure, Fig. 3's curves dashed beside Fig. 4's and 5's
+    # (this run's own CSV stands in for each)
+    results = tmp_path / "results"
+    for folder in ("fig3_fetch_cpu/fetch_reach", "fig4_single_goal_cpu/fetch_reach",
+                   "fig5_shaped_cpu/fetch_reach/p2"):  # fmt: skip
+        (results / folder).mkdir(parents=True)
+        shutil.copy(metrics, results / folder / "metrics.csv")
+    drawn = plot.main(results)
+    assert [p.relative_to(results).as_posix() for p in drawn] == [
+        "fig3_fetch_cpu/fig3_fetch.png", "fig4_single_goal_cpu/fig4_single_goal.png",
+        "fig5_shaped_cpu/fig5_shaped.png",
+    ]  # fmt: skip
+    assert all(p.stat().st_size > 10_000 for p in drawn)
 
 
 def test_fig5_shaped_rewards_smoke(tmp_path):
