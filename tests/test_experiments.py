@@ -86,12 +86,16 @@ def test_fig6_ablation_smoke(tmp_path):
     assert len(list((tmp_path / "fetch_reach").glob("metrics.csv"))) == 1
 
 
+CURVE_COLUMNS = (
+    "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
+    "success_any", "strategy", "k",
+)  # fmt: skip
+
+
 def test_fig3_fetch_curves_smoke(tmp_path):
     (metrics,) = fig3_fetch_curves.main(fig3_fetch_curves.Args(smoke=True, out_dir=tmp_path))
     rows = list(csv.DictReader(metrics.open()))
-    for column in ("seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate",
-                   "success_final", "success_any", "strategy", "k"):  # fmt: skip
-        assert column in rows[0]
+    assert set(CURVE_COLUMNS) <= set(rows[0])
     assert {(r["strategy"], r["seed"]) for r in rows} == {
         ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
     }  # fmt: skip
@@ -104,6 +108,7 @@ def test_fig4_single_goal_smoke(tmp_path):
     )
     (metrics,) = fig4_single_goal.main(args)
     rows = list(csv.DictReader(metrics.open()))
+    assert set(CURVE_COLUMNS) <= set(rows[0])
     assert {(r["strategy"], r["seed"]) for r in rows} == {
         ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
     }  # fmt: skip
@@ -134,6 +139,7 @@ def test_fig5_shaped_rewards_smoke(tmp_path):
     (metrics,) = fig5_shaped_rewards.main(args)
     assert metrics == tmp_path / "fetch_reach" / "p2" / "metrics.csv"
     rows = list(csv.DictReader(metrics.open()))
+    assert set(CURVE_COLUMNS) <= set(rows[0])
     assert {r["strategy"] for r in rows} == {"future", "none"}
     assert all(0.0 <= float(r["success_rate"]) <= 1.0 for r in rows)
     config = json.loads((metrics.parent / "config.json").read_text())
