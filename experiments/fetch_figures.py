@@ -55,6 +55,10 @@ class CurveArgs:
     """Env steps per seed (0: the task's full-size budget, see BUDGETS)."""
     eval_envs: int = 200
     """Evaluation episodes per member per epoch, on intended goals."""
+    checkpoint_every: int = -1
+    """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
+    resume: bool = False
+    """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
@@ -68,7 +72,7 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
         env=task, seeds=args.seeds, total_env_steps=args.env_steps or BUDGETS[task],
         num_envs=args.num_envs, buffer_capacity=args.buffer_capacity, cycles_per_epoch=5,
         updates_per_cycle=args.updates_per_cycle, target_update_interval=40,
-        batch_size=args.batch_size, eval_envs=args.eval_envs, checkpoint_every=-1,
-        out_dir=out_dir, **fields,
+        batch_size=args.batch_size, eval_envs=args.eval_envs,
+        checkpoint_every=args.checkpoint_every, resume=args.resume, out_dir=out_dir, **fields,
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config

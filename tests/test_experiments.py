@@ -10,6 +10,7 @@ EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
 
 import bench_train  # noqa: E402
+import fetch_figures  # noqa: E402
 import fig1_bitflip  # noqa: E402
 import fig3_fetch_curves  # noqa: E402
 import fig4_single_goal  # noqa: E402
@@ -147,3 +148,19 @@ def test_fig5_shaped_rewards_smoke(tmp_path):
     # shaped rewards are almost never exactly 0, so relabelled batches hold almost no reward-0
     assert max(float(r["batch_reward0_share"]) for r in rows) < 0.5
     assert (tmp_path / "fig5_shaped.png").stat().st_size > 10_000
+
+
+def test_curve_config_takes_the_command_line_sizes():
+    args = fetch_figures.CurveArgs(
+        seeds=3, num_envs=16, batch_size=512, updates_per_cycle=80, env_steps=1000,
+        eval_envs=50, checkpoint_every=2, resume=True,
+    )  # fmt: skip
+    config = fetch_figures.curve_config("fetch_push", args, Path("out"), reward_type="dense")
+    assert (config.seeds, config.num_envs, config.batch_size, config.updates_per_cycle) == (
+        3, 16, 512, 80,
+    )  # fmt: skip
+    assert (config.total_env_steps, config.eval_envs, config.checkpoint_every) == (1000, 50, 2)
+    assert config.resume and config.reward_type == "dense" and config.out_dir == Path("out")
+    full = fetch_figures.curve_config("fetch_push", fetch_figures.CurveArgs(), Path("out"))
+    assert full.total_env_steps == fetch_figures.BUDGETS["fetch_push"] == 3_000_000
+    assert full.checkpoint_every == -1 and not full.resume
