@@ -18,6 +18,7 @@ Memory: every member keeps its own buffer, so the run holds
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from pathlib import Path
 
@@ -49,6 +50,10 @@ class Args:
     """Transitions per member's buffer."""
     out_dir: Path = RESULTS / "fig6_ablation"
     """Where the runs, the summary and the plot go."""
+    checkpoint_every: int = -1
+    """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
+    resume: bool = False
+    """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
     smoke: bool = False
     """A tiny version on fetch_reach (3 strategies x 2 k, 2 seeds) that checks the pipeline."""
 
@@ -61,10 +66,20 @@ def config_for(args: Args, task: str) -> TrainConfig:
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps, num_envs=args.num_envs,
         buffer_capacity=args.buffer_capacity, cycles_per_epoch=10, updates_per_cycle=100,
-        target_update_interval=50, batch_size=1024, eval_envs=100, checkpoint_every=-1,
-        out_dir=args.out_dir / task,
+        target_update_interval=50, batch_size=1024, eval_envs=100,
+        checkpoint_every=args.checkpoint_every, resume=args.resume, out_dir=args.out_dir / task,
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """Every epoch's row of a run (a resumed run's earlier epochs too), numbers as numbers."""
+    with path.open() as f:
+        return [
+            {**r, "k": float(r["k"]), "seed": int(r["seed"]), "env_steps": int(r["env_steps"]),
+             "success_rate": float(r["success_rate"])}
+            for r in csv.DictReader(f)
+        ]  # fmt: skip
 
 
 def summarise(task: str, rows: list[dict]) -> list[dict]:
@@ -92,8 +107,9 @@ def main(args: Args) -> Path:
     meta.git_commit()  # the commit of the code this process starts with
     summary = []
     for task in args.tasks:
-        rows = run(config_for(args, task), variants=variants(args), progress=not args.smoke)
-        summary += summarise(task, rows)
+        config = config_for(args, task)
+        run(config, variants=variants(args), progress=not args.smoke)
+        summary += summarise(task, read_metrics(Path(config.out_dir) / "metrics.csv"))
     path = args.out_dir / "summary.csv"
     meta.write_csv(path, summary)
     plot_fig6(path, args.out_dir / "fig6_ablation.png")
