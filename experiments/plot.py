@@ -57,6 +57,28 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
     plt.close(fig)
 
 
+def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
+    """Fig. 1 at several env-step budgets in one plot: median final success against n."""
+    runs = sorted((int(read_csv(p)[0]["env_steps"]), read_csv(p)) for p in summary_csvs)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for i, (steps, rows) in enumerate(runs):
+        for variant, style in (("DQN+HER", "-"), ("DQN", ":")):
+            per_n = defaultdict(list)
+            for r in rows:
+                if r["variant"] == variant:
+                    per_n[int(r["n_bits"])].append(float(r["success_rate"]))
+            ns = sorted(per_n)
+            medians = [np.median(per_n[n]) for n in ns]
+            label = f"{variant}, {steps:,} steps"
+            ax.plot(ns, medians, linestyle=style, marker="o", color=f"C{i}", label=label)
+    ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
+    ax.set_title("Bit-flipping: median of 5 seeds per env-step budget", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
 LABELS = {"future": "DDPG+HER (future, k=4)", "none": "DDPG"}
 COLORS = {"future": "C0", "none": "C1"}
 
@@ -177,10 +199,13 @@ def main(results: Path = RESULTS) -> list[Path]:
     their dashed references from the Fig. 3 folder with the same suffix.
     """
     drawn = []
-    for folder in sorted(results.glob("fig1_bitflip*/")):
-        if (folder / "summary.csv").exists():
-            plot_fig1(folder / "summary.csv", folder / "fig1_bitflip.png")
-            drawn.append(folder / "fig1_bitflip.png")
+    fig1 = sorted(results.glob("fig1_bitflip*/summary.csv"))
+    for summary in fig1:
+        plot_fig1(summary, summary.parent / "fig1_bitflip.png")
+        drawn.append(summary.parent / "fig1_bitflip.png")
+    if len(fig1) > 1:  # runs at several budgets: all in one plot beside the main one
+        plot_fig1_budgets(fig1, results / "fig1_bitflip" / "fig1_bitflip_budgets.png")
+        drawn.append(results / "fig1_bitflip" / "fig1_bitflip_budgets.png")
     for folder in sorted(results.glob("fig3_fetch*/")):
         if csvs := sorted(folder.glob("*/metrics.csv")):
             plot_fig3(csvs, folder / "fig3_fetch.png")

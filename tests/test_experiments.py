@@ -33,6 +33,22 @@ def test_fig1_bitflip_smoke(tmp_path):
     assert (tmp_path / "fig1_bitflip.png").stat().st_size > 10_000
     assert (tmp_path / "n4" / "meta.json").exists()
     assert not (tmp_path / "n4" / "checkpoints").exists()  # figures keep no checkpoints
+    # plot.py redraws it, and with a second budget beside it, draws both in one plot too
+    results = tmp_path / "results"
+    for name, steps in (("fig1_bitflip", 2000), ("fig1_bitflip_big", 9000)):
+        (results / name).mkdir(parents=True)
+        with summary.open() as f:
+            rows = [r | {"env_steps": steps} for r in csv.DictReader(f)]
+        with (results / name / "summary.csv").open("w", newline="") as f:
+            writer = csv.DictWriter(f, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    drawn = plot.main(results)
+    assert [p.relative_to(results).as_posix() for p in drawn] == [
+        "fig1_bitflip/fig1_bitflip.png", "fig1_bitflip_big/fig1_bitflip.png",
+        "fig1_bitflip/fig1_bitflip_budgets.png",
+    ]  # fmt: skip
+    assert all(p.stat().st_size > 10_000 for p in drawn)
 
 
 def test_bench_train_reports_time_to_success(tmp_path):
