@@ -1,0 +1,94 @@
+"""The learning-curve figures (Fig. 3, 4, 5) run end to end at --smoke size and draw their plots."""
+
+import csv
+import json
+import shutil
+import sys
+from pathlib import Path
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+sys.path.insert(0, str(EXPERIMENTS))
+
+import fetch_figures  # noqa: E402
+import fig3_fetch_curves  # noqa: E402
+import fig4_single_goal  # noqa: E402
+import fig5_shaped_rewards  # noqa: E402
+import plot  # noqa: E402
+
+CURVE_COLUMNS = (
+    "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
+    "success_any", "strategy", "k",
+)  # fmt: skip
+
+
+def test_fig3_fetch_curves_smoke(tmp_path):
+    (metrics,) = fig3_fetch_curves.main(fig3_fetch_curves.Args(smoke=True, out_dir=tmp_path))
+    rows = list(csv.DictReader(metrics.open()))
+    assert set(CURVE_COLUMNS) <= set(rows[0])
+    assert {(r["strategy"], r["seed"]) for r in rows} == {
+        ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
+    }  # fmt: skip
+    assert (tmp_path / "fig3_fetch.png").stat().st_size > 10_000
+
+
+def test_fig4_single_goal_smoke(tmp_path):
+    args = fig4_single_goal.Args(
+        smoke=True, out_dir=tmp_path / "fig4", multi_goal_dir=tmp_path / "none"
+    )
+    (metrics,) = fig4_single_goal.main(args)
+    rows = list(csv.DictReader(metrics.open()))
+    assert set(CURVE_COLUMNS) <= set(rows[0])
+    assert {(r["strategy"], r["seed"]) for r in rows} == {
+        ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
+    }  # fmt: skip
+    config = json.loads((metrics.parent / "config.json").read_text())
+    goal = fig4_single_goal.single_goal("fetch_reach", 0)
+    assert config["fixed_goal"] == list(goal)
+    # a reach goal: within 0.15 m per axis of the initial gripper position
+    assert max(abs(g - c) for g, c in zip(goal, (1.342, 0.749, 0.535), strict=True)) <= 0.15
+    assert fig4_single_goal.single_goal("fetch_reach", 1) != goal
+    assert (tmp_path / "fig4" / "fig4_single_goal.png").stat().st_size > 10_000
+    # plot.py redraws every curve figure, Fig. 3's curves dashed beside Fig. 4's and 5's
+    # (this run's own CSV stands in for each)
+    results = tmp_path / "results"
+    for folder in ("fig3_fetch_cpu/fetch_reach", "fig4_single_goal_cpu/fetch_reach",
+                   "fig5_shaped_cpu/fetch_reach/p2"):  # fmt: skip
+        (results / folder).mkdir(parents=True)
+        shutil.copy(metrics, results / folder / "metrics.csv")
+    drawn = plot.main(results)
+    assert [p.relative_to(results).as_posix() for p in drawn] == [
+        "fig3_fetch_cpu/fig3_fetch.png", "fig4_single_goal_cpu/fig4_single_goal.png",
+        "fig5_shaped_cpu/fig5_shaped.png",
+    ]  # fmt: skip
+    assert all(p.stat().st_size > 10_000 for p in drawn)
+
+
+def test_fig5_shaped_rewards_smoke(tmp_path):
+    args = fig5_shaped_rewards.Args(smoke=True, out_dir=tmp_path, sparse_dir=tmp_path / "none")
+    (metrics,) = fig5_shaped_rewards.main(args)
+    assert metrics == tmp_path / "fetch_reach" / "p2" / "metrics.csv"
+    rows = list(csv.DictReader(metrics.open()))
+    assert set(CURVE_COLUMNS) <= set(rows[0])
+    assert {r["strategy"] for r in rows} == {"future", "none"}
+    assert all(0.0 <= float(r["success_rate"]) <= 1.0 for r in rows)
+    config = json.loads((metrics.parent / "config.json").read_text())
+    assert (config["reward_type"], config["dense_exponent"]) == ("dense", 2.0)
+    # shaped rewards are almost never exactly 0, so relabelled batches hold almost no reward-0
+    assert max(float(r["batch_reward0_share"]) for r in rows) < 0.5
+    assert (tmp_path / "fig5_shaped.png").stat().st_size > 10_000
+
+
+def test_curve_config_takes_the_command_line_sizes():
+    args = fetch_figures.CurveArgs(
+        seeds=3, num_envs=16, batch_size=512, updates_per_cycle=80, env_steps=1000,
+        eval_envs=50, checkpoint_every=2, resume=True,
+    )  # fmt: skip
+    config = fetch_figures.curve_config("fetch_push", args, Path("out"), reward_type="dense")
+    assert (config.seeds, config.num_envs, config.batch_size, config.updates_per_cycle) == (
+        3, 16, 512, 80,
+    )  # fmt: skip
+    assert (config.total_env_steps, config.eval_envs, config.checkpoint_every) == (1000, 50, 2)
+    assert config.resume and config.reward_type == "dense" and config.out_dir == Path("out")
+    full = fetch_figures.curve_config("fetch_push", fetch_figures.CurveArgs(), Path("out"))
+    assert full.total_env_steps == fetch_figures.BUDGETS["fetch_push"] == 3_000_000
+    assert full.checkpoint_every == -1 and not full.resume
