@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from her_jax.config import TrainConfig
+from her_jax.run import run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -21,6 +22,9 @@ BUDGETS = {
     "fetch_pick_and_place": 5_000_000,
     "fetch_slide": 5_000_000,
 }
+
+#: The two curves of every learning-curve figure: DDPG+HER (future, k = 4) and DDPG.
+CURVE_VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 #: The task of every `--smoke` run: the cheapest to compile on a CPU.
 SMOKE_TASK = "fetch_reach"
@@ -76,3 +80,9 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
         checkpoint_every=args.checkpoint_every, resume=args.resume, out_dir=out_dir, **fields,
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
+
+
+def train_curves(config: TrainConfig, smoke: bool) -> Path:
+    """Train both curve variants of `config` as one program; the path of their metrics.csv."""
+    run(config, variants=CURVE_VARIANTS, progress=not smoke)
+    return Path(config.out_dir) / "metrics.csv"

@@ -17,13 +17,10 @@ import dataclasses
 from pathlib import Path
 
 import tyro
-from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config
+from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_curves
 from plot import plot_fig3
 
 from her_jax import meta
-from her_jax.run import run
-
-VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +38,7 @@ def main(args: Args) -> list[Path]:
     paths = []
     for task in args.tasks:
         config = curve_config(task, args, args.out_dir / task)
-        run(config, variants=VARIANTS, progress=not args.smoke)
-        paths.append(Path(config.out_dir) / "metrics.csv")
+        paths.append(train_curves(config, args.smoke))
     plot_fig3(paths, args.out_dir / "fig3_fetch.png")
     print(f"wrote {args.out_dir / 'fig3_fetch.png'}")
     return paths

@@ -21,13 +21,10 @@ from pathlib import Path
 
 import jax
 import tyro
-from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config
+from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_curves
 from plot import plot_fig4
 
 from her_jax import envs, meta
-from her_jax.run import run
-
-VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +55,7 @@ def main(args: Args) -> list[Path]:
         goal = single_goal(task, args.goal_seed)
         print(f"{task}: the single goal is {goal}")
         config = curve_config(task, args, args.out_dir / task, fixed_goal=goal)
-        run(config, variants=VARIANTS, progress=not args.smoke)
-        paths.append(Path(config.out_dir) / "metrics.csv")
+        paths.append(train_curves(config, args.smoke))
     out_png = args.out_dir / "fig4_single_goal.png"
     plot_fig4(paths, out_png, args.multi_goal_dir)
     print(f"wrote {out_png}")

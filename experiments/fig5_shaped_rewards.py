@@ -21,13 +21,10 @@ import dataclasses
 from pathlib import Path
 
 import tyro
-from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config
+from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_curves
 from plot import plot_fig5
 
 from her_jax import meta
-from her_jax.run import run
-
-VARIANTS = [("future", 4.0), ("none", 0.0)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +50,7 @@ def main(args: Args) -> list[Path]:
         for p in args.exponents:
             out_dir = args.out_dir / task / f"p{p:g}"
             config = curve_config(task, args, out_dir, reward_type="dense", dense_exponent=p)
-            run(config, variants=VARIANTS, progress=not args.smoke)
-            paths.append(Path(config.out_dir) / "metrics.csv")
+            paths.append(train_curves(config, args.smoke))
     out_png = args.out_dir / "fig5_shaped.png"
     plot_fig5(paths, out_png, args.sparse_dir)
     print(f"wrote {out_png}")

@@ -18,14 +18,13 @@ Memory: every member keeps its own buffer, so the run holds
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
 import numpy as np
 import tyro
 from fetch_figures import RESULTS, SMOKE, SMOKE_TASK
-from plot import plot_fig6
+from plot import plot_fig6, read_csv
 
 from her_jax import meta
 from her_jax.config import TrainConfig
@@ -74,12 +73,11 @@ def config_for(args: Args, task: str) -> TrainConfig:
 
 def read_metrics(path: Path) -> list[dict]:
     """Every epoch's row of a run (a resumed run's earlier epochs too), numbers as numbers."""
-    with path.open() as f:
-        return [
-            {**r, "k": float(r["k"]), "seed": int(r["seed"]), "env_steps": int(r["env_steps"]),
-             "success_rate": float(r["success_rate"])}
-            for r in csv.DictReader(f)
-        ]  # fmt: skip
+    return [
+        {**r, "k": float(r["k"]), "seed": int(r["seed"]), "env_steps": int(r["env_steps"]),
+         "success_rate": float(r["success_rate"])}
+        for r in read_csv(path)
+    ]  # fmt: skip
 
 
 def summarise(task: str, rows: list[dict]) -> list[dict]:

@@ -59,9 +59,10 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
 
 def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
     """Fig. 1 at several env-step budgets in one plot: median final success against n."""
-    runs = sorted((int(read_csv(p)[0]["env_steps"]), read_csv(p)) for p in summary_csvs)
+    runs = sorted((read_csv(p) for p in summary_csvs), key=lambda rows: int(rows[0]["env_steps"]))
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for i, (steps, rows) in enumerate(runs):
+    for i, rows in enumerate(runs):
+        steps = int(rows[0]["env_steps"])
         for variant, style in (("DQN+HER", "-"), ("DQN", ":")):
             per_n = defaultdict(list)
             for r in rows:

@@ -16,6 +16,8 @@ import fig1_bitflip  # noqa: E402
 import fig6_ablation  # noqa: E402
 import plot  # noqa: E402
 
+from her_jax import meta  # noqa: E402
+
 
 def test_fig1_bitflip_smoke(tmp_path):
     summary = fig1_bitflip.main(fig1_bitflip.Args(smoke=True, out_dir=tmp_path))
@@ -33,13 +35,9 @@ def test_fig1_bitflip_smoke(tmp_path):
     # plot.py redraws it, and with a second budget beside it, draws both in one plot too
     results = tmp_path / "results"
     for name, steps in (("fig1_bitflip", 2000), ("fig1_bitflip_big", 9000)):
-        (results / name).mkdir(parents=True)
         with summary.open() as f:
             rows = [r | {"env_steps": steps} for r in csv.DictReader(f)]
-        with (results / name / "summary.csv").open("w", newline="") as f:
-            writer = csv.DictWriter(f, list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        meta.write_csv(results / name / "summary.csv", rows)
     drawn = plot.main(results)
     assert [p.relative_to(results).as_posix() for p in drawn] == [
         "fig1_bitflip/fig1_bitflip.png", "fig1_bitflip_big/fig1_bitflip.png",
