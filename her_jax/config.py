@@ -61,6 +61,9 @@ class TrainConfig:
     """Evaluation episodes per seed per epoch (deterministic policy, intended goals)."""
     stop_at_success: float = 0.0
     """Stop once every variant's median success over seeds reaches this (0: use the budget)."""
+    devices: int = 0
+    """Devices to spread the members (variants x seeds) over: the most, up to this (0: all),
+    that divide the member count."""
 
     # --- learner hyperparameters (paper defaults: Plappert et al. 2018)
     hidden: tuple[int, ...] = (256, 256, 256)
@@ -187,6 +190,8 @@ def validate(config: TrainConfig) -> None:
         raise ValueError(f"gamma must lie in [0, 1) (0: 1 - 1/T), got {config.gamma}")
     if not config.hidden or min(config.hidden) < 1:
         raise ValueError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
+    if config.devices < 0:
+        raise ValueError(f"devices must be >= 0 (0: all), got {config.devices}")
     if config.checkpoint_every < -1:
         raise ValueError(f"checkpoint_every must be >= -1, got {config.checkpoint_every}")
     for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor", "sac_init_alpha"):

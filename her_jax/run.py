@@ -2,7 +2,8 @@
 
 `run(config)` trains `config.seeds` seeds as one vmapped program; with
 `variants=[(strategy, k), ...]` it trains every variant for every seed, still
-one program (strategy and k are data). It writes into `config.out_dir`:
+one program (strategy and k are data), its members split across the devices
+(`her_jax.sharding`). It writes into `config.out_dir`:
 
   config.json   the whole configuration
   meta.json     device, versions, commit, start time
@@ -28,6 +29,7 @@ from tqdm import tqdm
 from her_jax import her, meta
 from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
+from her_jax.sharding import member_sharding, shard_members
 from her_jax.train import Trainer, make_train
 
 FIRST_COLUMNS = [
@@ -191,7 +193,8 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     keep = config.checkpoint_every >= 0
     checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
-    state = init_states(trainer, variants)
+    sharding = member_sharding(len(members), config.devices)
+    state = shard_members(init_states(trainer, variants), sharding)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
         check_resumable(config, trainer, out, variants)
@@ -202,10 +205,16 @@ def run(
         first_epoch, wall_offset = latest, host["wall_time_s"]
     saved_config = config_to_json(config) | {"variants": [list(v) for v in variants]}
     (out / "config.json").write_text(json.dumps(saved_config, indent=2))
-    info = meta.run_metadata() | {"resumed_from_epoch": first_epoch}
+    info = meta.run_metadata() | {
+        "resumed_from_epoch": first_epoch,
+        "devices_used": len(sharding.device_set),
+    }
     (out / "meta.json").write_text(json.dumps(info, indent=2))
 
-    epoch_fn = jax.jit(jax.vmap(trainer.epoch), donate_argnums=0)
+    # every leaf of the state and of the metrics leads with the member axis
+    epoch_fn = jax.jit(
+        jax.vmap(trainer.epoch), in_shardings=sharding, out_shardings=sharding, donate_argnums=0
+    )
     logger = _Logger(out, append=config.resume, tensorboard=config.tensorboard)
     bar = tqdm(
         total=trainer.num_epochs * trainer.steps_per_epoch,
