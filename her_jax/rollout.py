@@ -7,10 +7,25 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from her_jax.envs.base import GoalEnv, GoalObs
+from her_jax.envs.base import GoalEnv, GoalObs, State
 from her_jax.replay import Episodes
 
 Policy = Callable[[GoalObs, jax.Array], jax.Array]  # (obs [N, ...], key) -> action [N, ...]
+
+
+def _scan_episodes(env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int, keep: Callable):
+    """Reset `num_envs` environments, run T steps; the first states and `keep(state, action)`
+    of every step, stacked with time leading ([T, N, ...])."""
+    k_reset, k_steps = jax.random.split(key)
+    first = jax.vmap(env.reset)(jax.random.split(k_reset, num_envs))
+
+    def step(state, k):
+        action = policy(state.obs, k)
+        state = jax.vmap(env.step)(state, action)
+        return state, keep(state, action)
+
+    _, kept = jax.lax.scan(step, first, jax.random.split(k_steps, env.episode_length))
+    return first, kept
 
 
 def run_episodes(
@@ -21,16 +36,11 @@ def run_episodes(
     Returns the episodes (`obs [N, T + 1, obs]`, `achieved_goal [N, T + 1, goal]`,
     `desired_goal [N, goal]`, `action [N, T, ...]`) and the per-step info `[N, T]`.
     """
-    k_reset, k_steps = jax.random.split(key)
-    first = jax.vmap(env.reset)(jax.random.split(k_reset, num_envs))
 
-    def step(state, k):
-        action = policy(state.obs, k)
-        state = jax.vmap(env.step)(state, action)
-        return state, (state.obs.observation, state.obs.achieved_goal, action, state.info)
+    def keep(state, action):
+        return state.obs.observation, state.obs.achieved_goal, action, state.info
 
-    keys = jax.random.split(k_steps, env.episode_length)
-    _, (obs, achieved, action, info) = jax.lax.scan(step, first, keys)  # leading [T, N]
+    first, (obs, achieved, action, info) = _scan_episodes(env, policy, key, num_envs, keep)
 
     def with_first(initial, rest):  # [N, ...] and [T, N, ...] -> [N, T + 1, ...]
         return jnp.concatenate([initial[:, None], jnp.swapaxes(rest, 0, 1)], axis=1)
@@ -42,3 +52,13 @@ def run_episodes(
         action=jnp.swapaxes(action, 0, 1),
     )
     return episodes, jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), info)
+
+
+def run_states(env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int) -> State:
+    """The full environment states of one episode in each of `num_envs` environments.
+
+    Leaves are `[T + 1, N, ...]` (time first, the reset state at 0): everything a
+    renderer needs, at the price of memory, so keep `num_envs` small.
+    """
+    first, rest = _scan_episodes(env, policy, key, num_envs, lambda state, _: state)
+    return jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first, rest)

@@ -146,30 +146,37 @@ def warn_invalid_actions(metrics: dict, epoch: int, members: list) -> None:
             )
 
 
+def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
+    """The config and variants a run saved in `out_dir/config.json`.
+
+    Fields the run predates take their defaults.
+    """
+    path = Path(out_dir) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no config.json in {out_dir}: not a run folder")
+    saved = json.loads(path.read_text())
+    variants = [tuple(v) for v in saved.pop("variants")]
+    saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
+    if saved.get("fixed_goal") is not None:
+        saved["fixed_goal"] = tuple(saved["fixed_goal"])
+    return TrainConfig(**saved), variants
+
+
 def check_resumable(
     config: TrainConfig, trainer: Trainer, out: Path, variants: list[Variant]
 ) -> None:
     """A resumed run must keep the shapes of the saved one (the buffer's above all)."""
-    saved_path = out / "config.json"
-    if not saved_path.exists():
-        raise FileNotFoundError(f"--resume: no config.json in {out}")
-    saved = json.loads(saved_path.read_text())
-    old_variants = [tuple(v) for v in saved.pop("variants")]
+    old, old_variants = load_config(out)
     if old_variants != [tuple(v) for v in variants]:
         raise ValueError(f"--resume: variants {variants} differ from the saved {old_variants}")
-    defaults = config_to_json(TrainConfig())
     for name in (
         "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal", "num_envs", "seeds",
         "hidden", "batch_size",
     ):  # fmt: skip
-        value = config_to_json(config)[name]
-        before = saved.get(name, defaults[name])  # runs saved before a field existed
-        if (list(value) if isinstance(value, tuple) else value) != before:
+        value, before = getattr(config, name), getattr(old, name)
+        if value != before:
             raise ValueError(f"--resume: {name} is {value!r} but the saved run used {before!r}")
     T = trainer.env.episode_length
-    old = TrainConfig(
-        **{**saved, "out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
-    )
     if old.capacity_for(T) != config.capacity_for(T):
         raise ValueError(
             f"--resume: the buffer would hold {config.capacity_for(T)} transitions but the saved "

@@ -53,6 +53,7 @@ class Trainer(NamedTuple):
     capacity_episodes: int
     init: Any  # (key, strategy, relabel_prob) -> TrainState
     epoch: Any  # (TrainState) -> (TrainState, metrics)
+    policy: Any  # (TrainState, explore: bool) -> rollout.Policy of one seed's agent
 
 
 def make_env(config: TrainConfig) -> GoalEnv:
@@ -181,4 +182,5 @@ def make_train(config: TrainConfig) -> Trainer:
         capacity_episodes=capacity,
         init=init,
         epoch=epoch,
+        policy=policy,
     )

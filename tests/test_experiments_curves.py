@@ -1,10 +1,17 @@
-"""The learning-curve figures (Fig. 3, 4, 5) run end to end at --smoke size and draw their plots."""
+"""The learning-curve figures (Fig. 3, 4, 5) run end to end at --smoke size and draw their plots;
+watch.py plays a checkpointed policy of a smoke-sized run (the same compiled programs)."""
 
 import csv
+import dataclasses
 import json
 import shutil
 import sys
 from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from her_jax.run import config_to_json, run
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
@@ -14,6 +21,7 @@ import fig3_fetch_curves  # noqa: E402
 import fig4_single_goal  # noqa: E402
 import fig5_shaped_rewards  # noqa: E402
 import plot  # noqa: E402
+import watch  # noqa: E402
 
 CURVE_COLUMNS = (
     "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
@@ -92,3 +100,27 @@ def test_curve_config_takes_the_command_line_sizes():
     full = fetch_figures.curve_config("fetch_push", fetch_figures.CurveArgs(), Path("out"))
     assert full.total_env_steps == fetch_figures.BUDGETS["fetch_push"] == 3_000_000
     assert full.checkpoint_every == -1 and not full.resume
+
+
+def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):
+    # Fig. 3's smoke run, so the compiled epoch is shared; it keeps a checkpoint at the end
+    args = fetch_figures.CurveArgs(smoke=True, seeds=2, checkpoint_every=0)
+    config = fetch_figures.curve_config(fetch_figures.SMOKE_TASK, args, tmp_path)
+    rows = run(config, variants=fetch_figures.CURVE_VARIANTS, progress=False)
+    _, state, member = watch.load_member(tmp_path, 1)
+    assert member == ("future", 4.0, 1)
+    assert int(state.epoch) == rows[-1]["epoch"]  # the trained state, not a fresh one
+    assert int(state.env_steps) == rows[-1]["env_steps"]
+    episodes = watch.main(watch.Args(run_dir=tmp_path, member=1, episodes=2, width=64, height=48))
+    assert [e["episode"] for e in episodes] == [0, 1]
+    assert all(e["success"] == (e["final_distance_m"] < 0.05) for e in episodes)
+    gif = Image.open(tmp_path / "policy.gif")
+    assert gif.size == (64, 48) and gif.n_frames > 1
+    with pytest.raises(ValueError, match=r"member must lie in \[0, 4\)"):
+        watch.main(watch.Args(run_dir=tmp_path, member=4))
+    bitflip = tmp_path / "bitflip"
+    bitflip.mkdir()
+    saved = config_to_json(dataclasses.replace(config, env="bitflip", algo="dqn"))
+    (bitflip / "config.json").write_text(json.dumps(saved | {"variants": [["future", 4.0]]}))
+    with pytest.raises(ValueError, match="has no picture"):
+        watch.main(watch.Args(run_dir=bitflip))
