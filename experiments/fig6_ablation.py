@@ -45,6 +45,9 @@ class Args:
     """Env steps per member."""
     num_envs: int = 256
     """Environments per member (the program steps members x num_envs)."""
+    updates_per_cycle: int = 1250
+    """Gradient steps of batch 1,024 per cycle, a multiple of 50: 1,250 samples 100 transitions
+    per collected one at 256 environments, the reference's replay ratio."""
     buffer_capacity: int = 1_000_000
     """Transitions per member's buffer."""
     out_dir: Path = RESULTS / "fig6_ablation"
@@ -64,7 +67,8 @@ def variants(args: Args) -> list[tuple[str, float]]:
 def config_for(args: Args, task: str) -> TrainConfig:
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps, num_envs=args.num_envs,
-        buffer_capacity=args.buffer_capacity, cycles_per_epoch=10, updates_per_cycle=100,
+        buffer_capacity=args.buffer_capacity, cycles_per_epoch=10,
+        updates_per_cycle=args.updates_per_cycle,
         target_update_interval=50, batch_size=1024, eval_envs=100,
         checkpoint_every=args.checkpoint_every, resume=args.resume, out_dir=args.out_dir / task,
     )  # fmt: skip

@@ -3,13 +3,17 @@
     python experiments/train.py                          # DDPG+HER on fetch_reach, CPU-sized
     python experiments/train.py --preset bitflip         # DQN+HER, 16 bits
     python experiments/train.py --preset push --seeds 5  # GPU-sized push
+    python experiments/train.py --preset push_cpu        # push on a CPU (hours)
     python experiments/train.py --help
 
 A preset sets the defaults; any flag after it overrides them. `reach` (the
-default) and `bitflip` are checked by the tests on a CPU. The GPU presets
-(`push`, `slide`, `pick_and_place`) are starting points sized for one H100
-(1,024 environments, batch 4,096, about 32 sampled transitions per collected
-one): they have not yet been tuned by a measured GPU run, see results/README.md.
+default) and `bitflip` are checked by the tests on a CPU. `push_cpu` is the
+reference's single-worker loop (2 episodes, then 40 updates of batch 256: about
+100 sampled transitions per collected one), which learns push on a 2-core CPU
+in about an hour per 300,000 env steps and seed (results/train_push_cpu/). The
+GPU presets (`push`, `slide`, `pick_and_place`) keep that replay ratio at
+H100 size (1,024 environments, 1,200 updates of batch 4,096 per cycle: 96); they
+have not yet been measured on a GPU, see results/README.md.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ PRESETS: dict[str, TrainConfig] = {
 }  # fmt: skip
 
 _GPU_OBJECT_TASK = TrainConfig(
-    num_envs=1024, cycles_per_epoch=5, updates_per_cycle=400, target_update_interval=40,
+    num_envs=1024, cycles_per_epoch=5, updates_per_cycle=1200, target_update_interval=40,
     batch_size=4096, eval_envs=1000, total_env_steps=3_000_000,
 )  # fmt: skip
 PRESETS |= {
@@ -46,6 +50,11 @@ PRESETS |= {
     "pick_and_place": dataclasses.replace(
         _GPU_OBJECT_TASK, env="fetch_pick_and_place", total_env_steps=5_000_000,
         out_dir=Path("runs/pick_and_place"),
+    ),
+    "push_cpu": TrainConfig(
+        env="fetch_push", seeds=2, num_envs=2, cycles_per_epoch=50, updates_per_cycle=40,
+        target_update_interval=40, batch_size=256, eval_envs=50, total_env_steps=550_000,
+        buffer_capacity=300_000, checkpoint_every=1, out_dir=Path("runs/push_cpu"),
     ),
 }  # fmt: skip
 

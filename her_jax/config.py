@@ -127,6 +127,10 @@ class TrainConfig:
             overrides["fixed_goal"] = tuple(self.fixed_goal)
         return overrides
 
+    def replay_ratio(self, episode_length: int) -> float:
+        """Sampled transitions per collected transition (the reference's is about 100)."""
+        return self.updates_per_cycle * self.batch_size / (self.num_envs * episode_length)
+
     def gamma_for(self, episode_length: int) -> float:
         return self.gamma if self.gamma else 1.0 - 1.0 / episode_length
 

@@ -156,6 +156,7 @@ def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
         raise FileNotFoundError(f"no config.json in {out_dir}: not a run folder")
     saved = json.loads(path.read_text())
     variants = [tuple(v) for v in saved.pop("variants")]
+    saved.pop("replay_ratio", None)  # derived from the fields
     saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
     if saved.get("fixed_goal") is not None:
         saved["fixed_goal"] = tuple(saved["fixed_goal"])
@@ -210,7 +211,10 @@ def run(
             raise FileNotFoundError(f"--resume: no checkpoint under {out / 'checkpoints'}")
         state, host = checkpoints.restore(latest, state)
         first_epoch, wall_offset = latest, host["wall_time_s"]
-    saved_config = config_to_json(config) | {"variants": [list(v) for v in variants]}
+    saved_config = config_to_json(config) | {
+        "variants": [list(v) for v in variants],
+        "replay_ratio": config.replay_ratio(trainer.env.episode_length),  # derived, for readers
+    }
     (out / "config.json").write_text(json.dumps(saved_config, indent=2))
     info = meta.run_metadata() | {
         "resumed_from_epoch": first_epoch,

@@ -43,3 +43,10 @@ def test_unknown_preset():
 def test_bad_flag_value_is_refused_before_compiling():
     with pytest.raises(ValueError, match="unknown goal strategy 'fut'"):
         make_train(train.parse(["--strategy", "fut"]))
+
+
+def test_object_task_presets_keep_the_reference_replay_ratio():
+    """About 100 sampled transitions per collected one; push stalls far below it on a CPU."""
+    for name in ("push", "slide", "pick_and_place", "push_cpu"):
+        ratio = train.PRESETS[name].replay_ratio(50)
+        assert 90 <= ratio <= 110, (name, ratio)
