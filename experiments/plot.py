@@ -135,6 +135,19 @@ def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
     )  # fmt: skip
 
 
+def plot_push_replay_ratio(ratio_100: Path, ratio_25: Path, out_png: Path) -> None:
+    """Push on a CPU at two replay ratios: the reference's single-worker loop (`push_cpu`)
+    against Fig. 3's CPU run, whose DDPG+HER and DDPG curves come dashed and dotted."""
+    plot_curve_panels(
+        {"fetch_push on a CPU: replay ratio": [
+            ("DDPG+HER, ratio 102 (2 envs, 40 x 256)", ratio_100, "future", COLORS["future"], "-"),
+            ("DDPG+HER, ratio 25.6 (16 envs, 40 x 512)", ratio_25, "future", "tab:purple", "--"),
+            ("DDPG, ratio 25.6", ratio_25, "none", COLORS["none"], ":"),
+        ]},
+        out_png,
+    )  # fmt: skip
+
+
 def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_dir: Path | None) -> None:
     """Fig. 4: single-goal curves, with Fig. 3's multi-goal ones dashed where they exist."""
     panels = {}
@@ -225,6 +238,11 @@ def main(results: Path = RESULTS) -> list[Path]:
         if (folder / "summary.csv").exists():
             plot_fig6(folder / "summary.csv", folder / "fig6_ablation.png")
             drawn.append(folder / "fig6_ablation.png")
+    push_cpu = results / "train_push_cpu" / "metrics.csv"
+    fig3_push_cpu = results / "fig3_fetch_cpu" / "fetch_push" / "metrics.csv"
+    if push_cpu.exists() and fig3_push_cpu.exists():
+        plot_push_replay_ratio(push_cpu, fig3_push_cpu, push_cpu.parent / "push_replay_ratio.png")
+        drawn.append(push_cpu.parent / "push_replay_ratio.png")
     for path in drawn:
         print(f"drew {path}")
     return drawn

@@ -59,14 +59,15 @@ def test_fig4_single_goal_smoke(tmp_path):
     # plot.py redraws every curve figure, Fig. 3's curves dashed beside Fig. 4's and 5's
     # (this run's own CSV stands in for each)
     results = tmp_path / "results"
-    for folder in ("fig3_fetch_cpu/fetch_reach", "fig4_single_goal_cpu/fetch_reach",
-                   "fig5_shaped_cpu/fetch_reach/p2"):  # fmt: skip
+    for folder in ("fig3_fetch_cpu/fetch_reach", "fig3_fetch_cpu/fetch_push",
+                   "fig4_single_goal_cpu/fetch_reach", "fig5_shaped_cpu/fetch_reach/p2",
+                   "train_push_cpu"):  # fmt: skip
         (results / folder).mkdir(parents=True)
         shutil.copy(metrics, results / folder / "metrics.csv")
     drawn = plot.main(results)
     assert [p.relative_to(results).as_posix() for p in drawn] == [
         "fig3_fetch_cpu/fig3_fetch.png", "fig4_single_goal_cpu/fig4_single_goal.png",
-        "fig5_shaped_cpu/fig5_shaped.png",
+        "fig5_shaped_cpu/fig5_shaped.png", "train_push_cpu/push_replay_ratio.png",
     ]  # fmt: skip
     assert all(p.stat().st_size > 10_000 for p in drawn)
 
