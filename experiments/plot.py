@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from her_jax.run import load_config  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 
@@ -135,14 +137,24 @@ def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
     )  # fmt: skip
 
 
-def plot_push_replay_ratio(ratio_100: Path, ratio_25: Path, out_png: Path) -> None:
-    """Push on a CPU at two replay ratios: the reference's single-worker loop (`push_cpu`)
-    against Fig. 3's CPU run, whose DDPG+HER and DDPG curves come dashed and dotted."""
+def _learner_sizes(metrics_csv: Path) -> str:
+    """'ratio R (N envs, U x B)' of the run beside `metrics_csv`, from its config.json."""
+    config, _ = load_config(metrics_csv.parent)
+    ratio = config.replay_ratio(50)  # every Fetch episode is 50 steps
+    return (
+        f"ratio {ratio:.3g} ({config.num_envs} envs, {config.updates_per_cycle} x "
+        f"{config.batch_size})"
+    )
+
+
+def plot_push_replay_ratio(push_cpu: Path, fig3_cpu: Path, out_png: Path) -> None:
+    """Push on a CPU at two replay ratios: the `push_cpu` run against Fig. 3's CPU run, whose
+    DDPG+HER and DDPG curves come dashed and dotted; the labels come from the runs' configs."""
     plot_curve_panels(
         {"fetch_push on a CPU: replay ratio": [
-            ("DDPG+HER, ratio 102 (2 envs, 40 x 256)", ratio_100, "future", COLORS["future"], "-"),
-            ("DDPG+HER, ratio 25.6 (16 envs, 40 x 512)", ratio_25, "future", "tab:purple", "--"),
-            ("DDPG, ratio 25.6", ratio_25, "none", COLORS["none"], ":"),
+            (f"DDPG+HER, {_learner_sizes(push_cpu)}", push_cpu, "future", COLORS["future"], "-"),
+            (f"DDPG+HER, {_learner_sizes(fig3_cpu)}", fig3_cpu, "future", "tab:purple", "--"),
+            (f"DDPG, {_learner_sizes(fig3_cpu)}", fig3_cpu, "none", COLORS["none"], ":"),
         ]},
         out_png,
     )  # fmt: skip

@@ -63,7 +63,8 @@ def test_fig4_single_goal_smoke(tmp_path):
                    "fig4_single_goal_cpu/fetch_reach", "fig5_shaped_cpu/fetch_reach/p2",
                    "train_push_cpu"):  # fmt: skip
         (results / folder).mkdir(parents=True)
-        shutil.copy(metrics, results / folder / "metrics.csv")
+        for name in ("metrics.csv", "config.json"):
+            shutil.copy(metrics.parent / name, results / folder / name)
     drawn = plot.main(results)
     assert [p.relative_to(results).as_posix() for p in drawn] == [
         "fig3_fetch_cpu/fig3_fetch.png", "fig4_single_goal_cpu/fig4_single_goal.png",

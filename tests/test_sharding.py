@@ -17,9 +17,8 @@ import jax
 import numpy as np
 import pytest
 
+from her_jax.run import TIMING_COLUMNS
 from her_jax.sharding import devices_for, member_sharding
-
-TIMING = ("wall_time_s", "env_steps_per_s", "updates_per_s")
 
 
 def test_devices_for_takes_the_most_devices_that_divide_the_members():
@@ -38,7 +37,9 @@ def test_members_split_over_two_devices_train_as_on_one(tmp_path):
 
 
 def _numbers(rows):
-    return [{k: float(v) for k, v in r.items() if k not in TIMING + ("strategy",)} for r in rows]
+    return [
+        {k: float(v) for k, v in r.items() if k not in TIMING_COLUMNS + ("strategy",)} for r in rows
+    ]
 
 
 def _assert_same_training(a, b):
