@@ -64,6 +64,9 @@ class CurveArgs:
     """Evaluation episodes per member per epoch, on intended goals."""
     checkpoint_every: int = -1
     """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
+    time_limit_s: float = 0.0
+    """Stop each task's run after the first epoch past this many seconds (0: no limit); with
+    --checkpoint-every it is saved there, and --resume continues it."""
     resume: bool = False
     """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
     smoke: bool = False
@@ -80,7 +83,8 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
         num_envs=args.num_envs, buffer_capacity=args.buffer_capacity, cycles_per_epoch=5,
         updates_per_cycle=args.updates_per_cycle, target_update_interval=40,
         batch_size=args.batch_size, eval_envs=args.eval_envs,
-        checkpoint_every=args.checkpoint_every, resume=args.resume, out_dir=out_dir, **fields,
+        checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
+        resume=args.resume, out_dir=out_dir, **fields,
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

@@ -54,6 +54,9 @@ class Args:
     """Where the runs, the summary and the plot go."""
     checkpoint_every: int = -1
     """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
+    time_limit_s: float = 0.0
+    """Stop each task's run after the first epoch past this many seconds (0: no limit); with
+    --checkpoint-every it is saved there, and --resume continues it."""
     resume: bool = False
     """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
     smoke: bool = False
@@ -70,7 +73,8 @@ def config_for(args: Args, task: str) -> TrainConfig:
         buffer_capacity=args.buffer_capacity, cycles_per_epoch=10,
         updates_per_cycle=args.updates_per_cycle,
         target_update_interval=50, batch_size=1024, eval_envs=100,
-        checkpoint_every=args.checkpoint_every, resume=args.resume, out_dir=args.out_dir / task,
+        checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
+        resume=args.resume, out_dir=args.out_dir / task,
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

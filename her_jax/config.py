@@ -61,6 +61,10 @@ class TrainConfig:
     """Evaluation episodes per seed per epoch (deterministic policy, intended goals)."""
     stop_at_success: float = 0.0
     """Stop once every variant's median success over seeds reaches this (0: use the budget)."""
+    time_limit_s: float = 0.0
+    """Stop after the first epoch that ends this many seconds after this run (or resume) started
+    (0: no limit); that epoch is checkpointed (unless checkpoint_every is -1), so --resume
+    continues, e.g. under a cluster's job time limit."""
     devices: int = 0
     """Devices to spread the members (variants x seeds) over: the most, up to this (0: all),
     that divide the member count."""
@@ -196,6 +200,8 @@ def validate(config: TrainConfig) -> None:
         raise ValueError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
     if config.devices < 0:
         raise ValueError(f"devices must be >= 0 (0: all), got {config.devices}")
+    if config.time_limit_s < 0:
+        raise ValueError(f"time_limit_s must be >= 0 (0: no limit), got {config.time_limit_s}")
     if config.checkpoint_every < -1:
         raise ValueError(f"checkpoint_every must be >= -1, got {config.checkpoint_every}")
     for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor", "sac_init_alpha"):

@@ -268,11 +268,17 @@ def run(
             bar.update(trainer.steps_per_epoch)
             done = epoch + 1
             every = config.checkpoint_every
-            stop = success_reached(rows, config.stop_at_success)
+            reached = success_reached(rows, config.stop_at_success)
+            out_of_time = 0 < config.time_limit_s <= time.perf_counter() - start
+            stop = reached or out_of_time
             if keep and (done == trainer.num_epochs or stop or (every and done % every == 0)):
                 checkpoints.save(done, state, {"wall_time_s": wall})
-            if stop:
+            if reached:
                 bar.write(f"success reached {config.stop_at_success} at epoch {done}: stopping")
+            elif out_of_time and done < trainer.num_epochs:
+                saved = "checkpointed, --resume continues" if keep else "no checkpoint kept"
+                bar.write(f"time limit {config.time_limit_s} s reached at epoch {done} ({saved})")
+            if stop:
                 break
     finally:
         bar.close()

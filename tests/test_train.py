@@ -111,6 +111,19 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
         run(dataclasses.replace(full, out_dir=crashed, resume=True, num_envs=8), progress=False)
 
 
+def test_time_limit_stops_with_a_checkpoint_that_resume_finishes(tmp_path):
+    full = dataclasses.replace(
+        SMALL, total_env_steps=3 * SMALL.steps_per_epoch(6), out_dir=tmp_path / "full"
+    )
+    rows = run(full, progress=False)
+    limited = dataclasses.replace(full, time_limit_s=1e-9, out_dir=tmp_path / "limited")
+    first = run(limited, progress=False)  # every epoch ends past the limit: stops after one
+    assert [r["epoch"] for r in first] == [1, 1]
+    assert [p.name for p in (limited.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["1"]
+    rest = run(dataclasses.replace(limited, time_limit_s=0.0, resume=True), progress=False)
+    assert comparable(first + rest) == comparable(rows)
+
+
 def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
     config = dataclasses.replace(SMALL, seeds=2, out_dir=tmp_path)
     rows = run(config, variants=[("future", 4.0), ("none", 0.0), ("random", 1.0)], progress=False)
@@ -166,6 +179,7 @@ def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
         ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
         ({"dense_exponent": -1.0}, "dense_exponent must be > 0"),
         ({"stop_at_success": 1.5}, "stop_at_success must lie in \\[0, 1\\]"),
+        ({"time_limit_s": -1.0}, "time_limit_s must be >= 0"),
         ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),
         (
             {"fixed_goal": (1.3, 0.7, 0.5)},
