@@ -9,7 +9,6 @@ operations, warms it up once, then times it with `block_until_ready`.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import time
 from pathlib import Path
@@ -119,22 +118,12 @@ def main(args: Args) -> None:
             print(f"{op:>22} {n:>7} transitions  {s * 1e6:10.1f} us  {n / s:14,.0f} transitions/s")
 
     info = meta.run_metadata()
-    args.out_dir.mkdir(parents=True, exist_ok=True)
     path = args.out_dir / f"bench_buffer_{meta.device_tag()}.csv"
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            [
-                "operation",
-                "batch_transitions",
-                "seconds_per_batch",
-                "transitions_per_s",
-                "capacity_transitions",
-                *info,
-            ]
-        )
-        for op, n, s in rows:
-            writer.writerow([op, n, f"{s:.3e}", f"{n / s:.0f}", capacity * T, *info.values()])
+    meta.write_csv(path, [
+        {"operation": op, "batch_transitions": n, "seconds_per_batch": f"{s:.3e}",
+         "transitions_per_s": f"{n / s:.0f}", "capacity_transitions": capacity * T} | info
+        for op, n, s in rows
+    ])  # fmt: skip
     print(f"wrote {path}")
 
 

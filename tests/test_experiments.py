@@ -1,4 +1,4 @@
-"""Fig. 1, Fig. 6 and the training benchmark run end to end at a tiny size.
+"""Fig. 1, Fig. 6 and the benchmarks run end to end at a tiny size.
 
 The learning-curve figures (3 to 5) are tested in test_experiments_curves.py.
 """
@@ -11,6 +11,8 @@ from pathlib import Path
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
 
+import bench_buffer  # noqa: E402
+import bench_envs  # noqa: E402
 import bench_train  # noqa: E402
 import fig1_bitflip  # noqa: E402
 import fig6_ablation  # noqa: E402
@@ -102,3 +104,20 @@ def test_fig6_ablation_smoke(tmp_path):
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
     assert len(list((tmp_path / "fetch_reach").glob("metrics.csv"))) == 1
+
+
+def test_env_and_buffer_benchmarks_write_their_csvs(tmp_path):
+    bench_envs.main(
+        bench_envs.Args(tasks=("fetch_reach",), num_envs=(2,), repeats=1, out=tmp_path / "envs.csv")
+    )
+    (row,) = list(csv.DictReader((tmp_path / "envs.csv").open()))
+    assert (row["task"], row["num_envs"], row["backend"]) == ("fetch_reach", "2", "cpu")
+    assert float(row["env_steps_per_s"]) > 0 and row["commit"]
+    bench_buffer.main(
+        bench_buffer.Args(capacity=10_000, batch_sizes=(256,), repeats=2, out_dir=tmp_path)
+    )
+    rows = list(csv.DictReader((tmp_path / "bench_buffer_cpu.csv").open()))
+    assert [(r["operation"], r["batch_transitions"]) for r in rows] == [
+        ("add", "300"), ("sample_relabel_future", "256"),
+    ]  # fmt: skip
+    assert all(float(r["transitions_per_s"]) > 0 and r["backend"] == "cpu" for r in rows)
