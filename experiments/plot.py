@@ -26,12 +26,19 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _device_note(run_dir: Path) -> str:
-    meta = run_dir / "meta.json"
-    if not meta.exists():
-        return ""
-    info = json.loads(meta.read_text())
-    return f"{info['device']}, jax {info['jax']}, commit {info['commit'][:8]}"
+def _device_note(*run_dirs: Path) -> str:
+    """'device, jax V, commit C' of the runs in `run_dirs` that have a meta.json; runs on the
+    same device and jax share one entry listing their commits."""
+    commits = defaultdict(list)
+    for run_dir in run_dirs:
+        if (run_dir / "meta.json").exists():
+            info = json.loads((run_dir / "meta.json").read_text())
+            commit = info["commit"][:8] + ("+dirty" if info["commit"].endswith("+dirty") else "")
+            commits[f"{info['device']}, jax {info['jax']}"].append(commit)
+    return "; ".join(
+        f"{where}, commit{'s' if len(set(c)) > 1 else ''} {', '.join(dict.fromkeys(c))}"
+        for where, c in commits.items()
+    )
 
 
 def plot_fig1(summary_csv: Path, out_png: Path) -> None:
@@ -112,7 +119,7 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
         ax.set(xlabel="env steps", ylabel="success rate", ylim=(-0.02, 1.02))
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7)
-    note = _device_note(next(iter(panels.values()))[0][1].parent)
+    note = _device_note(*(curve[1].parent for curves in panels.values() for curve in curves))
     if note:
         fig.text(0.01, 0.005, note, fontsize=6, color="gray")
     fig.tight_layout()
@@ -131,8 +138,9 @@ def _reference(reference_dir: Path | None, task: str, suffix: str) -> list[Curve
 def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
     """Fig. 3: DDPG vs DDPG+HER per task (median over seeds, interquartile range shaded)."""
     plot_curve_panels(
-        {p.parent.name: [(LABELS[s], p, s, COLORS[s], "-") for s in ("future", "none")]
-         for p in metrics_csvs},
+        {f"{p.parent.name}\n{_learner_sizes(p)}": [
+            (LABELS[s], p, s, COLORS[s], "-") for s in ("future", "none")
+        ] for p in metrics_csvs},
         out_png,
     )  # fmt: skip
 
@@ -147,17 +155,22 @@ def _learner_sizes(metrics_csv: Path) -> str:
     )
 
 
-def plot_push_replay_ratio(push_cpu: Path, fig3_cpu: Path, out_png: Path) -> None:
-    """Push on a CPU at two replay ratios: the `push_cpu` run against Fig. 3's CPU run, whose
+def plot_push_replay_ratio(
+    push_cpu: Path, fig3_cpu: Path, out_png: Path, ddpg_cpu: Path | None = None
+) -> None:
+    """Push on a CPU at two replay ratios: the `push_cpu` run (solid) and, where it exists, DDPG
+    without HER at its settings (`ddpg_cpu`, dash-dotted), against Fig. 3's CPU run, whose
     DDPG+HER and DDPG curves come dashed and dotted; the labels come from the runs' configs."""
+    curves = [
+        (f"DDPG+HER, {_learner_sizes(push_cpu)}", push_cpu, "future", COLORS["future"], "-"),
+        (f"DDPG+HER, {_learner_sizes(fig3_cpu)}", fig3_cpu, "future", "tab:purple", "--"),
+        (f"DDPG, {_learner_sizes(fig3_cpu)}", fig3_cpu, "none", COLORS["none"], ":"),
+    ]
+    if ddpg_cpu is not None:
+        curves.insert(1, (f"DDPG, {_learner_sizes(ddpg_cpu)}", ddpg_cpu, "none", "tab:red", "-."))
     plot_curve_panels(
-        {"fetch_push on a CPU: replay ratio": [
-            (f"DDPG+HER, {_learner_sizes(push_cpu)}", push_cpu, "future", COLORS["future"], "-"),
-            (f"DDPG+HER, {_learner_sizes(fig3_cpu)}", fig3_cpu, "future", "tab:purple", "--"),
-            (f"DDPG, {_learner_sizes(fig3_cpu)}", fig3_cpu, "none", COLORS["none"], ":"),
-        ]},
-        out_png,
-    )  # fmt: skip
+        {"fetch_push on a CPU\nDDPG+HER and DDPG at two replay ratios": curves}, out_png
+    )
 
 
 def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_dir: Path | None) -> None:
@@ -253,7 +266,11 @@ def main(results: Path = RESULTS) -> list[Path]:
     push_cpu = results / "train_push_cpu" / "metrics.csv"
     fig3_push_cpu = results / "fig3_fetch_cpu" / "fetch_push" / "metrics.csv"
     if push_cpu.exists() and fig3_push_cpu.exists():
-        plot_push_replay_ratio(push_cpu, fig3_push_cpu, push_cpu.parent / "push_replay_ratio.png")
+        ddpg_cpu = results / "train_push_cpu_ddpg" / "metrics.csv"
+        plot_push_replay_ratio(
+            push_cpu, fig3_push_cpu, push_cpu.parent / "push_replay_ratio.png",
+            ddpg_cpu if ddpg_cpu.exists() else None,
+        )  # fmt: skip
         drawn.append(push_cpu.parent / "push_replay_ratio.png")
     for path in drawn:
         print(f"drew {path}")

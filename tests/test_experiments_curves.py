@@ -61,7 +61,7 @@ def test_fig4_single_goal_smoke(tmp_path):
     results = tmp_path / "results"
     for folder in ("fig3_fetch_cpu/fetch_reach", "fig3_fetch_cpu/fetch_push",
                    "fig4_single_goal_cpu/fetch_reach", "fig5_shaped_cpu/fetch_reach/p2",
-                   "train_push_cpu"):  # fmt: skip
+                   "train_push_cpu", "train_push_cpu_ddpg"):  # fmt: skip
         (results / folder).mkdir(parents=True)
         for name in ("metrics.csv", "config.json"):
             shutil.copy(metrics.parent / name, results / folder / name)
