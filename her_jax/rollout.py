@@ -54,6 +54,15 @@ def run_episodes(
     return episodes, jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), info)
 
 
+def nonfinite_rows(episodes: Episodes) -> jax.Array:
+    """How many (environment, step) rows hold a NaN or inf observation or achieved goal: what
+    a diverging simulation leaves behind (float32, so it sums like the other metrics)."""
+    bad = ~jnp.isfinite(episodes.obs).all(axis=-1) | ~jnp.isfinite(episodes.achieved_goal).all(
+        axis=-1
+    )
+    return bad.sum().astype(jnp.float32)
+
+
 def run_states(env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int) -> State:
     """The full environment states of one episode in each of `num_envs` environments.
 

@@ -85,14 +85,20 @@ def success_reached(rows: list[dict], level: float) -> bool:
 
 
 def check_finite(metrics: dict, epoch: int, members: list[tuple[str, float, int]]) -> None:
-    for name, counts in metrics.items():
-        if name.startswith("nonfinite_") and np.any(counts > 0):
-            bad = [members[i] for i in np.flatnonzero(counts > 0)]
-            loss = name.removeprefix("nonfinite_")
-            raise NonFiniteError(
-                f"non-finite {loss} in epoch {epoch} for (strategy, k, seed) {bad}: stopping; "
-                "the last checkpoint before it is intact"
-            )
+    """Stop on any on-device non-finite flag, naming every quantity and member it hit
+    (a non-finite observation first: it makes the losses non-finite too)."""
+    flags = {n: np.asarray(c) for n, c in metrics.items() if n.startswith("nonfinite_")}
+    hit = sorted(
+        (n for n, c in flags.items() if np.any(c > 0)), key=lambda n: "observation" not in n
+    )
+    if not hit:
+        return
+    bad = [members[i] for i in np.flatnonzero(sum(flags[n] > 0 for n in hit))]
+    what = ", ".join(n.removeprefix("nonfinite_") for n in hit)
+    raise NonFiniteError(
+        f"non-finite {what} in epoch {epoch} for (strategy, k, seed) {bad}: stopping; "
+        "the last checkpoint before it is intact"
+    )
 
 
 class _Logger:

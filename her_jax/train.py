@@ -27,7 +27,7 @@ from her_jax.agents import make_agent
 from her_jax.agents.base import Agent, Batch
 from her_jax.config import TrainConfig, validate, validate_for_env
 from her_jax.envs.base import GoalEnv
-from her_jax.rollout import run_episodes
+from her_jax.rollout import nonfinite_rows, run_episodes
 
 
 @struct.dataclass
@@ -157,6 +157,8 @@ def make_train(config: TrainConfig) -> Trainer:
         train_success = evaluate.success_metrics(info["is_success"], env.success_at)
         metrics = jax.tree.map(jnp.mean, learn_metrics) | evaluate.constraint_rates(info)
         metrics["train_success_rate"] = train_success["success_rate"]
+        # a diverged simulation would poison buffer and normaliser: the host stops the run
+        metrics["nonfinite_observation"] = nonfinite_rows(episodes)
         return ts, metrics
 
     def epoch(ts: TrainState):
@@ -164,7 +166,10 @@ def make_train(config: TrainConfig) -> Trainer:
         nonfinite = {k: v.sum() for k, v in metrics.items() if k.startswith("nonfinite")}
         metrics = {k: v.mean() for k, v in metrics.items() if not k.startswith("nonfinite")}
         key, k_eval = jax.random.split(ts.key)
-        _, eval_info = run_episodes(env, policy(ts, explore=False), k_eval, config.eval_envs)
+        eval_episodes, eval_info = run_episodes(
+            env, policy(ts, explore=False), k_eval, config.eval_envs
+        )
+        nonfinite["nonfinite_observation"] += nonfinite_rows(eval_episodes)
         metrics |= evaluate.success_metrics(eval_info["is_success"], env.success_at)
         metrics |= {f"eval_{k}": v for k, v in evaluate.constraint_rates(eval_info).items()}
         metrics |= nonfinite

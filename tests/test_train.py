@@ -162,6 +162,21 @@ def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
         run(dataclasses.replace(SMALL, out_dir=tmp_path), progress=False)
 
 
+class DivergingBitFlip(BitFlip):
+    """Observations turn NaN from step 3 on, as a diverging simulation's would."""
+
+    def _state(self, bits, goal, t, rng, invalid):
+        state = super()._state(bits, goal, t, rng, invalid)
+        blown = state.obs.observation + jnp.where(t >= 3, jnp.nan, 0.0)
+        return state.replace(obs=state.obs.replace(observation=blown))
+
+
+def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkeypatch):
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: DivergingBitFlip(n_bits=6))
+    with pytest.raises(NonFiniteError, match=r"non-finite observation, \w+_loss.* in epoch 1"):
+        run(dataclasses.replace(SMALL, out_dir=tmp_path), progress=False)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
