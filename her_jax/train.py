@@ -9,7 +9,9 @@ One epoch (all inside jit) is `cycles_per_epoch` cycles of
      target update every `target_update_interval` steps,
 
 then one evaluation of the deterministic online policy on `eval_envs` fresh
-episodes with their intended goals. Both functions handle one seed; `jax.vmap`
+episodes with their intended goals (when they fit in `num_envs`, as one more
+step of the cycle scan, so the environment is compiled once, not twice).
+Both functions handle one seed; `jax.vmap`
 over the state trains many seeds, strategies or k values as one program,
 since the strategy and relabel probability are data in `TrainState`.
 """
@@ -60,8 +62,12 @@ def make_env(config: TrainConfig) -> GoalEnv:
     return envs.make(config.env, **config.env_overrides())
 
 
-def make_train(config: TrainConfig) -> Trainer:
-    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted)."""
+def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> Trainer:
+    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted).
+
+    `evaluation_in_scan` (default: whenever `eval_envs <= num_envs`) runs the
+    evaluation as the last step of the cycle scan rather than as its own rollout.
+    """
     validate(config)
     env = make_env(config)
     validate_for_env(config, env)
@@ -139,14 +145,12 @@ def make_train(config: TrainConfig) -> Trainer:
         ts, metrics = jax.lax.scan(block, ts, jax.random.split(key, blocks))
         return ts, metrics
 
-    def cycle(ts: TrainState, _):
-        key, k_roll, k_learn = jax.random.split(ts.key, 3)
-        episodes, info = run_episodes(env, policy(ts, explore=True), k_roll, config.num_envs)
+    def collect_and_learn(ts: TrainState, episodes, k_learn):
+        """Store a cycle's episodes, update the normaliser, then the gradient steps."""
         goals = jnp.concatenate(
             [episodes.achieved_goal.reshape(-1, env.goal_size), episodes.desired_goal]
         )
         ts = ts.replace(
-            key=key,
             buffer=replay.add(ts.buffer, episodes),
             norm=normalizer.update(
                 ts.norm, episodes.obs, goals, clip_obs=config.clip_obs, std_floor=config.std_floor
@@ -154,28 +158,104 @@ def make_train(config: TrainConfig) -> Trainer:
             env_steps=ts.env_steps + config.num_envs * T,
         )
         ts, learn_metrics = learn(ts, k_learn)
-        train_success = evaluate.success_metrics(info["is_success"], env.success_at)
-        metrics = jax.tree.map(jnp.mean, learn_metrics) | evaluate.constraint_rates(info)
-        metrics["train_success_rate"] = train_success["success_rate"]
+        return ts, jax.tree.map(jnp.mean, learn_metrics)
+
+    def rollout_metrics(info, episodes):
+        """What a training rollout reports besides the learner's metrics."""
+        metrics = evaluate.constraint_rates(info)
+        metrics["train_success_rate"] = evaluate.success_metrics(
+            info["is_success"], env.success_at
+        )["success_rate"]
         # a diverged simulation would poison buffer and normaliser: the host stops the run
         metrics["nonfinite_observation"] = nonfinite_rows(episodes)
+        return metrics
+
+    def evaluation_metrics(info):
+        metrics = evaluate.success_metrics(info["is_success"], env.success_at)
+        return metrics | {f"eval_{k}": v for k, v in evaluate.constraint_rates(info).items()}
+
+    def cycle(ts: TrainState, _):
+        key, k_roll, k_learn = jax.random.split(ts.key, 3)
+        episodes, info = run_episodes(env, policy(ts, explore=True), k_roll, config.num_envs)
+        ts, metrics = collect_and_learn(ts.replace(key=key), episodes, k_learn)
+        return ts, metrics | rollout_metrics(info, episodes)
+
+    def finish_epoch(ts: TrainState, train_metrics, eval_metrics, eval_nonfinite):
+        nonfinite = {k: v.sum() for k, v in train_metrics.items() if k.startswith("nonfinite")}
+        nonfinite["nonfinite_observation"] += eval_nonfinite
+        metrics = {k: v.mean() for k, v in train_metrics.items() if not k.startswith("nonfinite")}
+        metrics |= eval_metrics | nonfinite
+        ts = ts.replace(epoch=ts.epoch + 1)
+        metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
         return ts, metrics
 
-    def epoch(ts: TrainState):
+    def epoch_with_separate_evaluation(ts: TrainState):
         ts, metrics = jax.lax.scan(cycle, ts, length=config.cycles_per_epoch)
-        nonfinite = {k: v.sum() for k, v in metrics.items() if k.startswith("nonfinite")}
-        metrics = {k: v.mean() for k, v in metrics.items() if not k.startswith("nonfinite")}
         key, k_eval = jax.random.split(ts.key)
         eval_episodes, eval_info = run_episodes(
             env, policy(ts, explore=False), k_eval, config.eval_envs
         )
-        nonfinite["nonfinite_observation"] += nonfinite_rows(eval_episodes)
-        metrics |= evaluate.success_metrics(eval_info["is_success"], env.success_at)
-        metrics |= {f"eval_{k}": v for k, v in evaluate.constraint_rates(eval_info).items()}
-        metrics |= nonfinite
-        ts = ts.replace(key=key, epoch=ts.epoch + 1)
-        metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
-        return ts, metrics
+        return finish_epoch(
+            ts.replace(key=key), metrics, evaluation_metrics(eval_info),
+            nonfinite_rows(eval_episodes),
+        )  # fmt: skip
+
+    def cycle_or_evaluation(ts: TrainState, i):
+        """Step i of the epoch's scan: a training cycle, or the evaluation after the last one.
+
+        The evaluation rolls out all `num_envs` environments with the deterministic
+        policy and scores the first `eval_envs`; its keys are those of a separate
+        evaluation (key splits are prefix-consistent), so it scores the same episodes.
+        """
+        training = i < config.cycles_per_epoch
+        key, k_roll, k_learn = jax.lax.cond(
+            training,
+            lambda k: tuple(jax.random.split(k, 3)),
+            lambda k: (*jax.random.split(k, 2), k),
+            ts.key,
+        )
+
+        def act(obs, k):
+            return jnp.where(training, policy(ts, True)(obs, k), policy(ts, False)(obs, k))
+
+        episodes, info = run_episodes(env, act, k_roll, config.num_envs)
+        ts = ts.replace(key=key)
+        learned = jax.eval_shape(collect_and_learn, ts, episodes, k_learn)[1]
+        ts, learn_metrics = jax.lax.cond(
+            training,
+            collect_and_learn,
+            lambda ts, *_: (ts, jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), learned)),
+            ts, episodes, k_learn,
+        )  # fmt: skip
+        scored = jax.tree.map(lambda x: x[: config.eval_envs], info)
+        return ts, (learn_metrics | rollout_metrics(info, episodes), evaluation_metrics(scored))
+
+    def epoch_with_evaluation_in_the_scan(ts: TrainState):
+        steps = jnp.arange(config.cycles_per_epoch + 1)
+        ts, (train_metrics, eval_metrics) = jax.lax.scan(cycle_or_evaluation, ts, steps)
+        last = config.cycles_per_epoch
+        return finish_epoch(
+            ts,
+            jax.tree.map(lambda v: v[:last], train_metrics),
+            jax.tree.map(lambda v: v[last], eval_metrics),
+            train_metrics["nonfinite_observation"][last],
+        )
+
+    # The environment is the costliest part of the program to compile: when the evaluation
+    # fits in one rollout's width, it runs as one more step of the cycle scan, so the
+    # environment is traced (and compiled) once per epoch program instead of twice.
+    if evaluation_in_scan is None:
+        evaluation_in_scan = config.eval_envs <= config.num_envs
+    elif evaluation_in_scan and config.eval_envs > config.num_envs:
+        raise ValueError(
+            f"evaluation in the cycle scan needs eval_envs ({config.eval_envs}) <= "
+            f"num_envs ({config.num_envs})"
+        )
+    epoch = (
+        epoch_with_evaluation_in_the_scan
+        if evaluation_in_scan
+        else (epoch_with_separate_evaluation)
+    )
 
     return Trainer(
         config=config,

