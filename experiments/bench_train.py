@@ -75,6 +75,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
         "env_steps_per_s_last_epoch": epochs[-1]["env_steps_per_s"],
         "updates_per_s_last_epoch": epochs[-1]["updates_per_s"],
         "total_wall_time_s": epochs[-1]["wall_time_s"],
+        "compile_s": json.loads((Path(config.out_dir) / "meta.json").read_text())["compile_s"],
         "compilation_cache": "off (cold start)",
     } | info  # fmt: skip
     for level in LEVELS:
