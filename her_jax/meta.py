@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import functools
+import hashlib
 import importlib.metadata
 import os
 import platform
@@ -46,6 +47,21 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
+@functools.cache
+def code_digest(root: Path | None = None) -> str:
+    """A hash of the code that runs: every `.py` and `.xml` file under `her_jax/` and the
+    scripts in `experiments/`, with their paths. It names the code where git cannot, e.g. in
+    a copy of the checkout whose `.git` is missing or stale; the same checkout anywhere gives
+    the same digest. Cached like `git_commit`: the code this process started with."""
+    root = root or Path(__file__).resolve().parent.parent
+    package = root / "her_jax"
+    files = [*package.rglob("*.py"), *package.rglob("*.xml"), *(root / "experiments").glob("*.py")]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def device_name() -> str:
     """The accelerator's name, e.g. 'NVIDIA H100 80GB HBM3', or the CPU's."""
     device = jax.devices()[0]
@@ -75,6 +91,7 @@ def run_metadata() -> dict[str, str]:
         "brax": _version("brax"),
         "python": platform.python_version(),
         "commit": git_commit(),
+        "code_digest": code_digest(),
         "start_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
