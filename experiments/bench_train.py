@@ -9,6 +9,7 @@ spread over seeds) and a `.json` summary beside it.
 
     python experiments/bench_train.py                          # push on a GPU
     python experiments/bench_train.py --preset bitflip --total-env-steps 40000
+    python experiments/bench_train.py --cycles-per-epoch 1 --label eval_every_cycle
 """
 
 from __future__ import annotations
@@ -50,8 +51,23 @@ def crossing(epochs: list[dict], level: float) -> dict | None:
     return next((e for e in epochs if e["success_median"] >= level), None)
 
 
+def pop_label(argv: list[str]) -> tuple[str, list[str]]:
+    """`--label NAME` (not a training flag) and the other arguments."""
+    if "--label" not in argv:
+        return "", argv
+    i = argv.index("--label")
+    if i + 1 >= len(argv) or not argv[i + 1].replace("_", "").replace("-", "").isalnum():
+        raise SystemExit("--label needs a name of letters, digits, '-' and '_'")
+    return argv[i + 1], argv[:i] + argv[i + 2 :]
+
+
 def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
-    """Train as `experiments/train.py` would with `argv`; the summary goes to `results_dir`."""
+    """Train as `experiments/train.py` would with `argv`; the summary goes to `results_dir`.
+
+    `--label NAME` adds `_NAME` to the file names, so that several configurations timed in
+    one session sit side by side.
+    """
+    label, argv = pop_label(argv)
     argv = argv if "--preset" in argv else ["--preset", "push", *argv]
     config = parse(argv)
     if not any(a.startswith("--seeds") for a in argv):
@@ -62,12 +78,13 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     info = meta.run_metadata()  # before training: the commit this process runs
     rows = run(config)
     epochs = per_epoch(rows)
-    tag = f"{config.env}_{meta.device_tag()}"
+    tag = f"{config.env}_{meta.device_tag()}" + (f"_{label}" if label else "")
     out_dir = results_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     meta.write_csv(out_dir / f"bench_train_{tag}.csv", epochs)
     summary = {
-        "env": config.env, "algo": config.algo, "strategy": config.strategy, "k": config.k,
+        "label": label, "env": config.env, "algo": config.algo, "strategy": config.strategy,
+        "k": config.k,
         "seeds": config.seeds, "num_envs": config.num_envs, "batch_size": config.batch_size,
         "updates_per_cycle": config.updates_per_cycle,
         "eval_episodes_per_seed": config.eval_envs, "time_limit_s": config.time_limit_s,

@@ -5,8 +5,11 @@ The learning-curve figures (3 to 5) are tested in test_experiments_curves.py.
 
 import csv
 import dataclasses
+import json
 import sys
 from pathlib import Path
+
+import pytest
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
@@ -70,9 +73,11 @@ def test_bench_train_reports_time_to_success(tmp_path):
         "32",
         "--out-dir",
         str(tmp_path / "run"),
+        "--label",
+        "small",
     ]
     summary = bench_train.main(argv, results_dir=tmp_path)
-    epochs = list(csv.DictReader((tmp_path / "bench_train_bitflip_cpu.csv").open()))
+    epochs = list(csv.DictReader((tmp_path / "bench_train_bitflip_cpu_small.csv").open()))
     assert int(epochs[0]["seeds"]) == 3
     hit = next((e for e in epochs if float(e["success_median"]) >= 0.9), None)
     expected = float(hit["wall_time_s"]) if hit else None
@@ -84,7 +89,10 @@ def test_bench_train_reports_time_to_success(tmp_path):
     assert summary["seeds"] == 3 and summary["compilation_cache"].startswith("off")
     # the epoch is compiled before the first one runs, and that time is reported on its own
     assert 0 < summary["compile_s"] < float(epochs[0]["wall_time_s"])
-    assert (tmp_path / "bench_train_bitflip_cpu.json").exists()
+    saved = json.loads((tmp_path / "bench_train_bitflip_cpu_small.json").read_text())
+    assert saved["label"] == "small"
+    with pytest.raises(SystemExit, match="--label needs a name"):
+        bench_train.main(["--label", "a/b"], results_dir=tmp_path)
 
 
 def test_fig6_ablation_smoke(tmp_path):
