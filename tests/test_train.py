@@ -46,9 +46,10 @@ def test_bitflip_dqn_her_solves_16_bits_where_dqn_fails_and_dqn_solves_4():
     assert m4["success_rate"][0] >= 0.9, m4["success_rate"]
 
 
+# eval_envs <= num_envs: the evaluation runs inside the cycle scan, as in the GPU presets
 SMALL = dataclasses.replace(
     BITFLIP, n_bits=6, num_envs=4, cycles_per_epoch=2, updates_per_cycle=4,
-    target_update_interval=2, batch_size=32, hidden=(32,), eval_envs=8, seeds=2,
+    target_update_interval=2, batch_size=32, hidden=(32,), eval_envs=4, seeds=2,
     total_env_steps=4 * 2 * 4 * 6,
 )  # fmt: skip
 
@@ -198,7 +199,7 @@ def test_evaluation_inside_the_cycle_scan_traces_the_env_once_and_scores_the_sam
             np.testing.assert_array_equal(separate[name], in_scan[name], err_msg=name)
     assert results[True][-1]["updates"].tolist() == [16, 16]  # the evaluation step learns nothing
     with pytest.raises(ValueError, match=r"needs eval_envs \(8\) <= num_envs \(4\)"):
-        make_train(SMALL, evaluation_in_scan=True)
+        make_train(dataclasses.replace(SMALL, eval_envs=8), evaluation_in_scan=True)
 
 
 class DivergingBitFlip(BitFlip):
@@ -258,8 +259,8 @@ def test_fetch_fields_become_env_overrides():
 
 
 def test_stop_at_success_ends_at_the_first_epoch_that_reaches_it(tmp_path):
-    config = dataclasses.replace(
-        SMALL, total_env_steps=6 * SMALL.steps_per_epoch(6), out_dir=tmp_path / "full"
+    config = dataclasses.replace(  # 8 evaluation episodes: success above 0 within 4 epochs
+        SMALL, eval_envs=8, total_env_steps=6 * SMALL.steps_per_epoch(6), out_dir=tmp_path / "full"
     )
     variants = [("future", 4.0), ("none", 0.0)]
     rows = run(config, variants=variants, progress=False)
