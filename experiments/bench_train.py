@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from train import parse
+from train import parse, pop_option
 
 from her_jax import meta
 from her_jax.run import run
@@ -53,12 +53,10 @@ def crossing(epochs: list[dict], level: float) -> dict | None:
 
 def pop_label(argv: list[str]) -> tuple[str, list[str]]:
     """`--label NAME` (not a training flag) and the other arguments."""
-    if "--label" not in argv:
-        return "", argv
-    i = argv.index("--label")
-    if i + 1 >= len(argv) or not argv[i + 1].replace("_", "").replace("-", "").isalnum():
+    label, argv = pop_option(argv, "--label")
+    if label is not None and not label.replace("_", "").replace("-", "").isalnum():
         raise SystemExit("--label needs a name of letters, digits, '-' and '_'")
-    return argv[i + 1], argv[:i] + argv[i + 2 :]
+    return label or "", argv
 
 
 def main(argv: list[str], results_dir: Path = RESULTS) -> dict:

@@ -59,14 +59,21 @@ PRESETS |= {
 }  # fmt: skip
 
 
+def pop_option(argv: list[str], flag: str) -> tuple[str | None, list[str]]:
+    """The value after `flag` (None if `flag` is absent, "" if no value follows) and the
+    other arguments: for the script's own flags, which are not TrainConfig fields."""
+    if flag not in argv:
+        return None, argv
+    i = argv.index(flag)
+    value = argv[i + 1] if i + 1 < len(argv) else ""
+    return value, argv[:i] + argv[i + 2 :]
+
+
 def parse(argv: list[str]) -> TrainConfig:
-    preset = "reach"
-    if "--preset" in argv:
-        i = argv.index("--preset")
-        if i + 1 >= len(argv) or argv[i + 1] not in PRESETS:
-            raise SystemExit(f"--preset needs one of: {', '.join(PRESETS)}")
-        preset = argv[i + 1]
-        argv = argv[:i] + argv[i + 2 :]
+    preset, argv = pop_option(argv, "--preset")
+    preset = "reach" if preset is None else preset
+    if preset not in PRESETS:
+        raise SystemExit(f"--preset needs one of: {', '.join(PRESETS)}")
     default = PRESETS[preset]
     return tyro.cli(TrainConfig, default=default, args=argv, description=__doc__)
 

@@ -226,7 +226,6 @@ def run(
         "resumed_from_epoch": first_epoch,
         "devices_used": len(sharding.device_set),
     }
-    (out / "meta.json").write_text(json.dumps(info, indent=2))
 
     # every leaf of the state and of the metrics leads with the member axis
     epoch_fn = jax.jit(

@@ -251,11 +251,10 @@ def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> T
             f"evaluation in the cycle scan needs eval_envs ({config.eval_envs}) <= "
             f"num_envs ({config.num_envs})"
         )
-    epoch = (
-        epoch_with_evaluation_in_the_scan
-        if evaluation_in_scan
-        else (epoch_with_separate_evaluation)
-    )
+    if evaluation_in_scan:
+        epoch = epoch_with_evaluation_in_the_scan
+    else:
+        epoch = epoch_with_separate_evaluation
 
     return Trainer(
         config=config,
