@@ -80,7 +80,10 @@ def device_tag() -> str:
 
 
 def run_metadata() -> dict[str, str]:
-    """Device, library versions, commit and start time of this process's run."""
+    """Device, library versions, commit, XLA flags and start time of this process's run.
+
+    `XLA_FLAGS` is recorded because compiler options (e.g. GPU autotuning) change both
+    compile time and speed."""
     return {
         "device": device_name(),
         "backend": jax.default_backend(),
@@ -92,6 +95,7 @@ def run_metadata() -> dict[str, str]:
         "python": platform.python_version(),
         "commit": git_commit(),
         "code_digest": code_digest(),
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "start_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -74,6 +74,16 @@ def init_states(trainer: Trainer, variants: list[Variant]):
     return jax.jit(jax.vmap(trainer.init))(keys, strategy, prob)
 
 
+def compile_epoch(trainer: Trainer, state, sharding):
+    """The epoch of every member as one program, compiled for `state`: `state -> (state,
+    metrics)`, with the state's buffers donated (reused for the result)."""
+    # every leaf of the state and of the metrics leads with the member axis
+    epoch = jax.jit(
+        jax.vmap(trainer.epoch), in_shardings=sharding, out_shardings=sharding, donate_argnums=0
+    )
+    return epoch.lower(state).compile()
+
+
 def success_reached(rows: list[dict], level: float) -> bool:
     """Whether every variant's median success over its seeds is at least `level` (> 0)."""
     if level <= 0:
@@ -227,14 +237,12 @@ def run(
         "devices_used": len(sharding.device_set),
     }
 
-    # every leaf of the state and of the metrics leads with the member axis
-    epoch_fn = jax.jit(
-        jax.vmap(trainer.epoch), in_shardings=sharding, out_shardings=sharding, donate_argnums=0
-    )
     # compiled ahead of the first epoch, so the compile is timed on its own (a large share
-    # of a short run's wall time) and the first epoch's rates are the program's own
+    # of a short run's wall time) and the first epoch's rates are the program's own; a
+    # resumed run that has no epoch left compiles nothing
     compile_start = time.perf_counter()
-    epoch_fn = epoch_fn.lower(state).compile()
+    if first_epoch < trainer.num_epochs:
+        epoch_fn = compile_epoch(trainer, state, sharding)
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
     (out / "meta.json").write_text(json.dumps(info, indent=2))
     logger = _Logger(out, append=config.resume, tensorboard=config.tensorboard)

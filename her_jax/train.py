@@ -56,6 +56,9 @@ class Trainer(NamedTuple):
     init: Any  # (key, strategy, relabel_prob) -> TrainState
     epoch: Any  # (TrainState) -> (TrainState, metrics)
     policy: Any  # (TrainState, explore: bool) -> rollout.Policy of one seed's agent
+    # the parts of a cycle, for timing them on their own (experiments/bench_cycle.py)
+    rollout: Any  # (TrainState, key) -> (Episodes, info): one exploring episode per env
+    collect_and_learn: Any  # (TrainState, Episodes, key) -> (TrainState, metrics)
 
 
 def make_env(config: TrainConfig) -> GoalEnv:
@@ -174,9 +177,12 @@ def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> T
         metrics = evaluate.success_metrics(info["is_success"], env.success_at)
         return metrics | {f"eval_{k}": v for k, v in evaluate.constraint_rates(info).items()}
 
+    def rollout(ts: TrainState, key):
+        return run_episodes(env, policy(ts, explore=True), key, config.num_envs)
+
     def cycle(ts: TrainState, _):
         key, k_roll, k_learn = jax.random.split(ts.key, 3)
-        episodes, info = run_episodes(env, policy(ts, explore=True), k_roll, config.num_envs)
+        episodes, info = rollout(ts, k_roll)
         ts, metrics = collect_and_learn(ts.replace(key=key), episodes, k_learn)
         return ts, metrics | rollout_metrics(info, episodes)
 
@@ -267,4 +273,6 @@ def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> T
         init=init,
         epoch=epoch,
         policy=policy,
+        rollout=rollout,
+        collect_and_learn=collect_and_learn,
     )

@@ -15,6 +15,7 @@ EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
 
 import bench_buffer  # noqa: E402
+import bench_cycle  # noqa: E402
 import bench_envs  # noqa: E402
 import bench_train  # noqa: E402
 import fig1_bitflip  # noqa: E402
@@ -93,6 +94,32 @@ def test_bench_train_reports_time_to_success(tmp_path):
     assert saved["label"] == "small"
     with pytest.raises(SystemExit, match="--label needs a name"):
         bench_train.main(["--label", "a/b"], results_dir=tmp_path)
+
+
+def test_bench_cycle_times_the_parts_of_an_epoch(tmp_path):
+    # bench_train's test configuration: the epoch program is the one that test compiled
+    argv = [
+        "--preset", "bitflip", "--n-bits", "4", "--seeds", "3", "--total-env-steps", "2048",
+        "--num-envs", "8", "--cycles-per-epoch", "4", "--updates-per-cycle", "8",
+        "--target-update-interval", "8", "--eval-envs", "32", "--repeats", "2", "--label", "small",
+    ]  # fmt: skip
+    rows = bench_cycle.main(argv, results_dir=tmp_path)
+    saved = list(csv.DictReader((tmp_path / "bench_cycle_bitflip_cpu_small.csv").open()))
+    assert [r["part"] for r in saved] == ["rollout", "collect_and_learn", "rest", "epoch"]
+    assert {"compile_s", "ms_per_call", "share_of_epoch", "device", "commit"} <= set(saved[0])
+    parts = {r["part"]: r for r in rows}
+    assert all(r["members"] == 3 and r["num_envs"] == 8 for r in rows)
+    assert parts["rollout"]["calls_per_epoch"] == 4 and parts["epoch"]["share_of_epoch"] == 1.0
+    # the parts add up to the epoch, and each was compiled and run
+    total = sum(parts[p]["s_per_epoch"] for p in ("rollout", "collect_and_learn", "rest"))
+    assert total == pytest.approx(parts["epoch"]["s_per_epoch"], abs=2e-3)
+    assert all(parts[p]["ms_per_call"] > 0 and parts[p]["compile_s"] > 0
+               for p in ("rollout", "collect_and_learn", "epoch"))  # fmt: skip
+    # rates follow from the sizes: 3 members x 8 envs x 4 steps per rollout
+    rollout = parts["rollout"]
+    assert rollout["rate"] == pytest.approx(96 / (rollout["ms_per_call"] / 1e3), rel=1e-2)
+    with pytest.raises(SystemExit, match="--repeats"):
+        bench_cycle.main(["--repeats", "0"], results_dir=tmp_path)
 
 
 def test_fig6_ablation_smoke(tmp_path):

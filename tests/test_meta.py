@@ -20,3 +20,10 @@ def test_code_digest_names_the_code_not_the_checkout(tmp_path):
     finally:
         meta.code_digest.cache_clear()
     assert meta.run_metadata()["code_digest"] == meta.code_digest(ROOT)
+
+
+def test_run_metadata_records_the_xla_flags(monkeypatch):
+    monkeypatch.setenv("XLA_FLAGS", "--xla_gpu_autotune_level=0")
+    assert meta.run_metadata()["xla_flags"] == "--xla_gpu_autotune_level=0"
+    monkeypatch.delenv("XLA_FLAGS")
+    assert meta.run_metadata()["xla_flags"] == ""

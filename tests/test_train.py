@@ -46,11 +46,13 @@ def test_bitflip_dqn_her_solves_16_bits_where_dqn_fails_and_dqn_solves_4():
     assert m4["success_rate"][0] >= 0.9, m4["success_rate"]
 
 
-# eval_envs <= num_envs: the evaluation runs inside the cycle scan, as in the GPU presets
+# eval_envs <= num_envs: the evaluation runs inside the cycle scan, as in the GPU presets.
+# A fixed buffer (the longest test's 6 epochs) keeps the program the same whatever a test's
+# budget, so tests share its compilation through the persistent cache.
 SMALL = dataclasses.replace(
     BITFLIP, n_bits=6, num_envs=4, cycles_per_epoch=2, updates_per_cycle=4,
     target_update_interval=2, batch_size=32, hidden=(32,), eval_envs=4, seeds=2,
-    total_env_steps=4 * 2 * 4 * 6,
+    total_env_steps=4 * 2 * 4 * 6, buffer_capacity=6 * 2 * 4 * 6,
 )  # fmt: skip
 
 

@@ -1,0 +1,142 @@
+"""Where an epoch's time goes: the parts of a training cycle, compiled and timed on their own.
+
+An epoch is `cycles_per_epoch` cycles of (exploring rollout, then add +
+normaliser + `updates_per_cycle` gradient steps) and one evaluation. This
+script compiles each part as its own program, vmapped over the members just
+as training runs them, times it after a warm-up call, and sets the sum beside
+the whole epoch, so that one run says whether the environment or the learner
+limits a configuration, and what each costs to compile. Writes
+`results/bench_cycle_<env>_<cpu|gpu>[_<label>].csv`.
+
+    python experiments/bench_cycle.py                     # the push preset, 5 seeds
+    python experiments/bench_cycle.py --batch-size 8192 --updates-per-cycle 600 --label b8192
+    python experiments/bench_cycle.py --preset reach --seeds 2 --num-envs 8
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jax
+from bench_train import pop_label
+from train import parse, pop_option
+
+from her_jax import meta
+from her_jax.run import compile_epoch, init_states
+from her_jax.sharding import member_sharding, shard_members
+from her_jax.train import make_train
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def timed(compiled, args, repeats: int) -> tuple[float, object]:
+    """Median seconds of `repeats` calls after one warm-up call, and the last output."""
+    out = jax.block_until_ready(compiled(*args))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(compiled(*args))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def timed_epochs(epoch, state, repeats: int) -> float:
+    """Median seconds of `repeats` epochs after one warm-up epoch; each call consumes (donates)
+    the state the previous one returned, as in training."""
+    state, _ = jax.block_until_ready(epoch(state))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        state, _ = jax.block_until_ready(epoch(state))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def compile_timed(fn, *args):
+    """`jax.jit(fn)` compiled for `args`, and the seconds tracing plus compiling took."""
+    t0 = time.perf_counter()
+    compiled = jax.jit(fn).lower(*args).compile()
+    return compiled, time.perf_counter() - t0
+
+
+def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
+    """Time the parts of the configuration `argv` describes (flags of `experiments/train.py`,
+    `--preset push` and `--seeds 5` by default; `--repeats N` timed calls per part)."""
+    label, argv = pop_label(argv)
+    repeats, argv = pop_option(argv, "--repeats")
+    repeats = int(repeats or 3)
+    if repeats < 1:
+        raise SystemExit("--repeats must be >= 1")
+    argv = argv if "--preset" in argv else ["--preset", "push", *argv]
+    config = parse(argv)
+    if not any(a.startswith("--seeds") for a in argv):
+        config = dataclasses.replace(config, seeds=5)
+    trainer = make_train(config)  # validates before anything compiles
+    info = meta.run_metadata()
+    members = config.seeds
+    sharding = member_sharding(members, config.devices)
+    state = shard_members(init_states(trainer, [(config.strategy, config.k)]), sharding)
+    keys = jax.random.split(jax.random.key(config.seed), members)
+
+    rollout = jax.vmap(trainer.rollout)
+    roll_exe, roll_compile = compile_timed(rollout, state, keys)
+    roll_s, (episodes, _) = timed(roll_exe, (state, keys), repeats)
+
+    learn = jax.vmap(trainer.collect_and_learn)
+    learn_exe, learn_compile = compile_timed(learn, state, episodes, keys)
+    learn_s, _ = timed(learn_exe, (state, episodes, keys), repeats)
+
+    # the epoch exactly as training compiles and runs it (it donates the state, so last)
+    t0 = time.perf_counter()
+    epoch_exe = compile_epoch(trainer, state, sharding)
+    epoch_compile = time.perf_counter() - t0
+    epoch_s = timed_epochs(epoch_exe, state, repeats)
+
+    cycles, T = config.cycles_per_epoch, trainer.env.episode_length
+    env_steps = members * config.num_envs * T  # one rollout, all members
+    updates = config.updates_per_cycle
+    rest_s = epoch_s - cycles * (roll_s + learn_s)
+    common = {"env": config.env, "members": members, "num_envs": config.num_envs,
+              "batch_size": config.batch_size, "updates_per_cycle": updates,
+              "cycles_per_epoch": cycles, "eval_envs": config.eval_envs}  # fmt: skip
+    rows = [
+        {"part": "rollout", "what": f"{config.num_envs} exploring episodes of {T} steps",
+         "compile_s": roll_compile, "ms_per_call": 1e3 * roll_s, "calls_per_epoch": cycles,
+         "rate": env_steps / roll_s, "rate_unit": "env steps/s, all members"},
+        {"part": "collect_and_learn", "what": f"add, normaliser, {updates} gradient steps",
+         "compile_s": learn_compile, "ms_per_call": 1e3 * learn_s, "calls_per_epoch": cycles,
+         "rate": updates / learn_s, "rate_unit": "updates/s per member"},
+        {"part": "rest", "what": "evaluation and bookkeeping (epoch minus the cycles)",
+         "compile_s": float("nan"), "ms_per_call": 1e3 * rest_s, "calls_per_epoch": 1,
+         "rate": float("nan"), "rate_unit": ""},
+        {"part": "epoch", "what": "the whole epoch program, as training runs it",
+         "compile_s": epoch_compile, "ms_per_call": 1e3 * epoch_s, "calls_per_epoch": 1,
+         "rate": cycles * env_steps / epoch_s, "rate_unit": "env steps/s, all members"},
+    ]  # fmt: skip
+    for row in rows:
+        row["s_per_epoch"] = row["ms_per_call"] * row["calls_per_epoch"] / 1e3
+        row["share_of_epoch"] = row["s_per_epoch"] / epoch_s
+    rows = [
+        common | {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()} | info
+        for row in rows
+    ]
+    tag = f"{config.env}_{meta.device_tag()}" + (f"_{label}" if label else "")
+    path = results_dir / f"bench_cycle_{tag}.csv"
+    meta.write_csv(path, rows)
+    print(f"{config.env}, {members} members x {config.num_envs} envs, batch {config.batch_size}, "
+          f"{updates} updates x {cycles} cycles per epoch, on {info['device']}")  # fmt: skip
+    print(f"{'part':<18} {'compile s':>9} {'ms/call':>9} {'calls':>5} {'share':>6}  rate")
+    for r in rows:
+        rate = f"{r['rate']:,.0f} {r['rate_unit']}" if r["rate_unit"] else ""
+        print(f"{r['part']:<18} {r['compile_s']:>9.1f} {r['ms_per_call']:>9.1f} "
+              f"{r['calls_per_epoch']:>5} {r['share_of_epoch']:>6.0%}  {rate}")  # fmt: skip
+    print(f"wrote {path}")
+    return rows
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
