@@ -30,8 +30,7 @@ CURVE_VARIANTS = [("future", 4.0), ("none", 0.0)]
 SMOKE_TASK = "fetch_reach"
 
 #: A run that exercises the whole pipeline (rollout, buffer, HER, updates, evaluation) in
-#: seconds once compiled; it measures nothing. With eval_envs <= num_envs the evaluation is a
-#: step of the cycle scan, so the environment is compiled once, as in the full-size runs.
+#: seconds once compiled; it measures nothing.
 SMOKE = dict(
     num_envs=2, cycles_per_epoch=2, updates_per_cycle=4, target_update_interval=2, batch_size=32,
     hidden=(32, 32), eval_envs=2, buffer_capacity=0, total_env_steps=400,

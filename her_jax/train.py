@@ -9,11 +9,13 @@ One epoch (all inside jit) is `cycles_per_epoch` cycles of
      target update every `target_update_interval` steps,
 
 then one evaluation of the deterministic online policy on `eval_envs` fresh
-episodes with their intended goals (when they fit in `num_envs`, as one more
-step of the cycle scan, so the environment is compiled once, not twice).
-Both functions handle one seed; `jax.vmap`
-over the state trains many seeds, strategies or k values as one program,
-since the strategy and relabel probability are data in `TrainState`.
+episodes with their intended goals. The evaluation runs as the last
+ceil(eval_envs / num_envs) steps of the cycle scan, rollouts of the same
+`num_envs` environments, so the environment (the costliest part of the
+program to compile) is traced and compiled once. Both functions handle one
+seed; `jax.vmap` over the state trains many seeds, strategies or k values as
+one program, since the strategy and relabel probability are data in
+`TrainState`.
 """
 
 from __future__ import annotations
@@ -65,12 +67,8 @@ def make_env(config: TrainConfig) -> GoalEnv:
     return envs.make(config.env, **config.env_overrides())
 
 
-def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> Trainer:
-    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted).
-
-    `evaluation_in_scan` (default: whenever `eval_envs <= num_envs`) runs the
-    evaluation as the last step of the cycle scan rather than as its own rollout.
-    """
+def make_train(config: TrainConfig) -> Trainer:
+    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted)."""
     validate(config)
     env = make_env(config)
     validate_for_env(config, env)
@@ -180,12 +178,6 @@ def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> T
     def rollout(ts: TrainState, key):
         return run_episodes(env, policy(ts, explore=True), key, config.num_envs)
 
-    def cycle(ts: TrainState, _):
-        key, k_roll, k_learn = jax.random.split(ts.key, 3)
-        episodes, info = rollout(ts, k_roll)
-        ts, metrics = collect_and_learn(ts.replace(key=key), episodes, k_learn)
-        return ts, metrics | rollout_metrics(info, episodes)
-
     def finish_epoch(ts: TrainState, train_metrics, eval_metrics, eval_nonfinite):
         nonfinite = {k: v.sum() for k, v in train_metrics.items() if k.startswith("nonfinite")}
         nonfinite["nonfinite_observation"] += eval_nonfinite
@@ -195,23 +187,13 @@ def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> T
         metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
         return ts, metrics
 
-    def epoch_with_separate_evaluation(ts: TrainState):
-        ts, metrics = jax.lax.scan(cycle, ts, length=config.cycles_per_epoch)
-        key, k_eval = jax.random.split(ts.key)
-        eval_episodes, eval_info = run_episodes(
-            env, policy(ts, explore=False), k_eval, config.eval_envs
-        )
-        return finish_epoch(
-            ts.replace(key=key), metrics, evaluation_metrics(eval_info),
-            nonfinite_rows(eval_episodes),
-        )  # fmt: skip
-
     def cycle_or_evaluation(ts: TrainState, i):
-        """Step i of the epoch's scan: a training cycle, or the evaluation after the last one.
+        """Step i of the epoch's scan: a training cycle, or one rollout of the evaluation.
 
-        The evaluation rolls out all `num_envs` environments with the deterministic
-        policy and scores the first `eval_envs`; its keys are those of a separate
-        evaluation (key splits are prefix-consistent), so it scores the same episodes.
+        An evaluation rollout runs all `num_envs` environments with the deterministic
+        policy and learns nothing; the epoch scores the first `eval_envs` of its
+        `eval_rollouts` rollouts. Sharing the training rollout's program this way
+        traces and compiles the environment, the costliest part to compile, once.
         """
         training = i < config.cycles_per_epoch
         key, k_roll, k_learn = jax.lax.cond(
@@ -233,34 +215,24 @@ def make_train(config: TrainConfig, evaluation_in_scan: bool | None = None) -> T
             lambda ts, *_: (ts, jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), learned)),
             ts, episodes, k_learn,
         )  # fmt: skip
-        scored = jax.tree.map(lambda x: x[: config.eval_envs], info)
-        return ts, (learn_metrics | rollout_metrics(info, episodes), evaluation_metrics(scored))
+        return ts, (learn_metrics | rollout_metrics(info, episodes), info)
 
-    def epoch_with_evaluation_in_the_scan(ts: TrainState):
-        steps = jnp.arange(config.cycles_per_epoch + 1)
-        ts, (train_metrics, eval_metrics) = jax.lax.scan(cycle_or_evaluation, ts, steps)
+    eval_rollouts = -(-config.eval_envs // config.num_envs)  # ceil
+
+    def epoch(ts: TrainState):
+        steps = jnp.arange(config.cycles_per_epoch + eval_rollouts)
+        ts, (metrics, info) = jax.lax.scan(cycle_or_evaluation, ts, steps)
         last = config.cycles_per_epoch
+        # the evaluation's episodes, rollout after rollout: [eval_envs, T]
+        scored = jax.tree.map(
+            lambda v: v[last:].reshape(-1, *v.shape[2:])[: config.eval_envs], info
+        )
         return finish_epoch(
             ts,
-            jax.tree.map(lambda v: v[:last], train_metrics),
-            jax.tree.map(lambda v: v[last], eval_metrics),
-            train_metrics["nonfinite_observation"][last],
+            jax.tree.map(lambda v: v[:last], metrics),
+            evaluation_metrics(scored),
+            metrics["nonfinite_observation"][last:].sum(),
         )
-
-    # The environment is the costliest part of the program to compile: when the evaluation
-    # fits in one rollout's width, it runs as one more step of the cycle scan, so the
-    # environment is traced (and compiled) once per epoch program instead of twice.
-    if evaluation_in_scan is None:
-        evaluation_in_scan = config.eval_envs <= config.num_envs
-    elif evaluation_in_scan and config.eval_envs > config.num_envs:
-        raise ValueError(
-            f"evaluation in the cycle scan needs eval_envs ({config.eval_envs}) <= "
-            f"num_envs ({config.num_envs})"
-        )
-    if evaluation_in_scan:
-        epoch = epoch_with_evaluation_in_the_scan
-    else:
-        epoch = epoch_with_separate_evaluation
 
     return Trainer(
         config=config,

@@ -1,6 +1,7 @@
 """The jitted training loop: learning on bit-flipping, one compile, seeds, resume, errors."""
 
 import dataclasses
+import functools
 import shutil
 
 import jax
@@ -8,9 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from her_jax import her
+from her_jax import evaluate, her
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
+from her_jax.rollout import run_episodes
 from her_jax.run import TIMING_COLUMNS, NonFiniteError, run
 from her_jax.train import make_env, make_train
 
@@ -46,9 +48,9 @@ def test_bitflip_dqn_her_solves_16_bits_where_dqn_fails_and_dqn_solves_4():
     assert m4["success_rate"][0] >= 0.9, m4["success_rate"]
 
 
-# eval_envs <= num_envs: the evaluation runs inside the cycle scan, as in the GPU presets.
-# A fixed buffer (the longest test's 6 epochs) keeps the program the same whatever a test's
-# budget, so tests share its compilation through the persistent cache.
+# eval_envs = num_envs: the evaluation is one rollout, as in the GPU presets. A fixed buffer
+# (the longest test's 6 epochs) keeps the program the same whatever a test's budget, so
+# tests share its compilation through the persistent cache.
 SMALL = dataclasses.replace(
     BITFLIP, n_bits=6, num_envs=4, cycles_per_epoch=2, updates_per_cycle=4,
     target_update_interval=2, batch_size=32, hidden=(32,), eval_envs=4, seeds=2,
@@ -175,33 +177,50 @@ class CountingBitFlip(BitFlip):
         return super().step(state, action)
 
 
-def test_evaluation_inside_the_cycle_scan_traces_the_env_once_and_scores_the_same(monkeypatch):
-    """With eval_envs <= num_envs the evaluation is the last step of the cycle scan: the
-    environment is traced once instead of twice, and every metric of every epoch equals
-    that of the separate evaluation rollout (bitwise on CPU)."""
-    monkeypatch.setattr("her_jax.train.make_env", lambda config: CountingBitFlip(n_bits=6))
-    config = dataclasses.replace(SMALL, num_envs=8, eval_envs=5)
-    results, traces = {}, {}
-    for in_scan in (False, True):
-        trainer = make_train(config, evaluation_in_scan=in_scan)
-        ts = jax.jit(jax.vmap(trainer.init))(
-            jax.random.split(jax.random.key(0), 2), jnp.array([2, 0]), jnp.array([0.8, 0.0])
-        )
-        CountingBitFlip.traces = 0
-        epoch = jax.jit(jax.vmap(trainer.epoch)).lower(ts).compile()
-        traces[in_scan] = CountingBitFlip.traces
-        results[in_scan] = []
-        for _ in range(2):
-            ts, metrics = epoch(ts)
-            results[in_scan].append(jax.device_get(metrics))
-    assert traces == {False: 2, True: 1}
-    for separate, in_scan in zip(results[False], results[True], strict=True):
-        assert separate.keys() == in_scan.keys()
-        for name in separate:
-            np.testing.assert_array_equal(separate[name], in_scan[name], err_msg=name)
-    assert results[True][-1]["updates"].tolist() == [16, 16]  # the evaluation step learns nothing
-    with pytest.raises(ValueError, match=r"needs eval_envs \(8\) <= num_envs \(4\)"):
-        make_train(dataclasses.replace(SMALL, eval_envs=8), evaluation_in_scan=True)
+def reference_epoch(trainer, ts):
+    """One epoch written out step by step from the trainer's parts: the training cycles,
+    then ceil(eval_envs / num_envs) deterministic rollouts of all environments, scoring the
+    first eval_envs episodes (the key splits of the epoch's scan)."""
+    config = trainer.config
+    for _ in range(config.cycles_per_epoch):
+        key, k_roll, k_learn = jax.random.split(ts.key, 3)
+        episodes, _ = trainer.rollout(ts, k_roll)
+        ts, _ = trainer.collect_and_learn(ts.replace(key=key), episodes, k_learn)
+    successes = []
+    for _ in range(-(-config.eval_envs // config.num_envs)):
+        key, k_roll = jax.random.split(ts.key)
+        _, info = run_episodes(trainer.env, trainer.policy(ts, False), k_roll, config.num_envs)
+        successes.append(info["is_success"])
+        ts = ts.replace(key=key)
+    scored = jnp.concatenate(successes)[: config.eval_envs]
+    metrics = evaluate.success_metrics(scored, trainer.env.success_at)
+    return ts.replace(epoch=ts.epoch + 1), metrics | {"updates": ts.updates}
+
+
+def test_evaluation_rollouts_share_the_training_program_and_score_eval_envs_episodes(
+    monkeypatch,
+):
+    """The evaluation runs as the last steps of the cycle scan, 3 rollouts of 4 environments
+    for 10 episodes here: the environment is traced once, and the epoch scores exactly the
+    episodes of the step-by-step reference. With 3 bits a few evaluation episodes succeed,
+    so scoring all 12 episodes or the last 10 would give other numbers."""
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: CountingBitFlip(n_bits=3))
+    trainer = make_train(dataclasses.replace(SMALL, eval_envs=10))
+    ts = jax.jit(jax.vmap(trainer.init))(
+        jax.random.split(jax.random.key(0), 2), jnp.array([2, 0]), jnp.array([0.8, 0.0])
+    )
+    CountingBitFlip.traces = 0
+    epoch = jax.jit(jax.vmap(trainer.epoch)).lower(ts).compile()
+    assert CountingBitFlip.traces == 1
+    reference = jax.jit(jax.vmap(functools.partial(reference_epoch, trainer)))
+    ts_ref = ts
+    for _ in range(2):
+        ts, metrics = epoch(ts)
+        ts_ref, expected = reference(ts_ref)
+        for name, value in expected.items():
+            np.testing.assert_array_equal(metrics[name], value, err_msg=name)
+    assert metrics["updates"].tolist() == [16, 16]  # the evaluation rollouts learn nothing
+    assert 0 < metrics["success_rate"].max() < 1  # scores that tell episodes apart
 
 
 class DivergingBitFlip(BitFlip):
