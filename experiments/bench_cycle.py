@@ -33,33 +33,21 @@ from her_jax.train import make_train
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 
-def timed(compiled, args, repeats: int) -> tuple[float, object]:
-    """Median seconds of `repeats` calls after one warm-up call, and the last output."""
-    out = jax.block_until_ready(compiled(*args))
+def median_seconds(call, repeats: int) -> float:
+    """Median seconds of `repeats` calls of `call()` after one warm-up call."""
+    jax.block_until_ready(call())
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        out = jax.block_until_ready(compiled(*args))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
-def timed_epochs(epoch, state, repeats: int) -> float:
-    """Median seconds of `repeats` epochs after one warm-up epoch; each call consumes (donates)
-    the state the previous one returned, as in training."""
-    state, _ = jax.block_until_ready(epoch(state))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        state, _ = jax.block_until_ready(epoch(state))
+        jax.block_until_ready(call())
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
-def compile_timed(fn, *args):
+def compile_timed(fn, *args, **jit_options):
     """`jax.jit(fn)` compiled for `args`, and the seconds tracing plus compiling took."""
     t0 = time.perf_counter()
-    compiled = jax.jit(fn).lower(*args).compile()
+    compiled = jax.jit(fn, **jit_options).lower(*args).compile()
     return compiled, time.perf_counter() - t0
 
 
@@ -84,17 +72,29 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
 
     rollout = jax.vmap(trainer.rollout)
     roll_exe, roll_compile = compile_timed(rollout, state, keys)
-    roll_s, (episodes, _) = timed(roll_exe, (state, keys), repeats)
+    roll_s = median_seconds(lambda: roll_exe(state, keys), repeats)
+    episodes, _ = roll_exe(state, keys)
+
+    # learning and the epoch consume (donate) the state and go on from the one they return,
+    # as in training, so that no call pays for copying the buffer
+    carry = {"state": state}
+
+    def chained(step, *args):
+        def call():
+            carry["state"], metrics = step(carry["state"], *args)
+            return metrics
+
+        return call
 
     learn = jax.vmap(trainer.collect_and_learn)
-    learn_exe, learn_compile = compile_timed(learn, state, episodes, keys)
-    learn_s, _ = timed(learn_exe, (state, episodes, keys), repeats)
+    learn_exe, learn_compile = compile_timed(learn, state, episodes, keys, donate_argnums=0)
+    learn_s = median_seconds(chained(learn_exe, episodes, keys), repeats)
 
-    # the epoch exactly as training compiles and runs it (it donates the state, so last)
+    # the epoch exactly as training compiles and runs it
     t0 = time.perf_counter()
-    epoch_exe = compile_epoch(trainer, state, sharding)
+    epoch_exe = compile_epoch(trainer, carry["state"], sharding)
     epoch_compile = time.perf_counter() - t0
-    epoch_s = timed_epochs(epoch_exe, state, repeats)
+    epoch_s = median_seconds(chained(epoch_exe), repeats)
 
     cycles, T = config.cycles_per_epoch, trainer.env.episode_length
     env_steps = members * config.num_envs * T  # one rollout, all members
