@@ -16,7 +16,9 @@ def final_success(tmp_path, config):
 
 
 def test_ddpg_her_reaches_90_percent_on_fetch_reach_short(tmp_path):
-    config = TrainConfig(total_env_steps=12_000, eval_envs=64)  # 6 epochs of the default
+    # 10 epochs of the default: 5 CPU seeds first pass 0.9 at about 12,000 env steps (median,
+    # results/fig3_fetch_cpu), so a single seed gets some slack
+    config = TrainConfig(total_env_steps=20_000, eval_envs=64)
     success = final_success(tmp_path, config)
     assert success[0] >= 0.9, success
 
