@@ -27,7 +27,7 @@ from train import parse, pop_option
 
 from her_jax import meta
 from her_jax.run import compile_epoch, init_states
-from her_jax.sharding import member_sharding, shard_members
+from her_jax.sharding import member_sharding
 from her_jax.train import make_train
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -67,7 +67,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
     info = meta.run_metadata()
     members = config.seeds
     sharding = member_sharding(members, config.devices)
-    state = shard_members(init_states(trainer, [(config.strategy, config.k)]), sharding)
+    state = init_states(trainer, [(config.strategy, config.k)], sharding)
     keys = jax.random.split(jax.random.key(config.seed), members)
 
     rollout = jax.vmap(trainer.rollout)

@@ -29,7 +29,8 @@ from tqdm import tqdm
 from her_jax import her, meta
 from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
-from her_jax.sharding import member_sharding, shard_members
+from her_jax.memory import check_state_fits
+from her_jax.sharding import member_sharding
 from her_jax.train import Trainer, make_train
 
 FIRST_COLUMNS = [
@@ -65,13 +66,31 @@ def run_members(config: TrainConfig, variants: list[Variant]) -> list[tuple[str,
     return [(s, k, config.seed + i) for s, k in variants for i in range(config.seeds)]
 
 
-def init_states(trainer: Trainer, variants: list[Variant]):
-    """The vmapped initial state of every (variant, seed); a seed shares its key across variants."""
-    members = run_members(trainer.config, variants)
+def member_inputs(config: TrainConfig, variants: list[Variant]):
+    """(keys, strategy indices, relabel probabilities) of every member, for `Trainer.init`;
+    a seed shares its key across variants."""
+    members = run_members(config, variants)
     keys = jnp.stack([jax.random.key(seed) for _, _, seed in members])
     strategy = jnp.array([her.STRATEGIES.index(s) for s, _, _ in members], jnp.int32)
     prob = jnp.array([her.relabel_probability(k) for _, k, _ in members], jnp.float32)
-    return jax.jit(jax.vmap(trainer.init))(keys, strategy, prob)
+    return keys, strategy, prob
+
+
+def init_states(trainer: Trainer, variants: list[Variant], sharding=None):
+    """The vmapped initial state of every (variant, seed), made where `sharding` puts it (each
+    device makes only its own members' buffers)."""
+    init = jax.jit(jax.vmap(trainer.init), out_shardings=sharding)
+    return init(*member_inputs(trainer.config, variants))
+
+
+def check_memory(trainer: Trainer, variants: list[Variant], num_devices: int) -> None:
+    """Refuse, before anything is allocated, a state too large for the devices."""
+    config = trainer.config
+    shapes = jax.eval_shape(jax.vmap(trainer.init), *member_inputs(config, variants))
+    check_state_fits(
+        shapes, shapes.buffer, num_devices, len(run_members(config, variants)),
+        trainer.capacity_episodes * trainer.env.episode_length,
+    )  # fmt: skip
 
 
 def compile_epoch(trainer: Trainer, state, sharding):
@@ -218,7 +237,8 @@ def run(
     keep = config.checkpoint_every >= 0
     checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
     sharding = member_sharding(len(members), config.devices)
-    state = shard_members(init_states(trainer, variants), sharding)
+    check_memory(trainer, variants, len(sharding.device_set))
+    state = init_states(trainer, variants, sharding)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
         check_resumable(config, trainer, out, variants)

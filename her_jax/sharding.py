@@ -38,8 +38,3 @@ def member_sharding(num_members: int, max_devices: int = 0) -> NamedSharding:
     """The sharding that splits a leading axis of `num_members` into equal per-device shares."""
     devices = np.array(jax.devices()[: devices_for(num_members, max_devices)])
     return NamedSharding(Mesh(devices, (AXIS,)), PartitionSpec(AXIS))
-
-
-def shard_members(tree, sharding: NamedSharding):
-    """Place every leaf (leading axis: members) on the devices of `sharding`."""
-    return jax.device_put(tree, sharding)
