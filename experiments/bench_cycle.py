@@ -15,15 +15,14 @@ limits a configuration, and what each costs to compile. Writes
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import jax
-from bench_train import pop_label
-from train import parse, pop_option
+from bench_train import benchmark_config, pop_label
+from train import pop_option
 
 from her_jax import meta
 from her_jax.run import compile_epoch, init_states
@@ -56,13 +55,11 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
     `--preset push` and `--seeds 5` by default; `--repeats N` timed calls per part)."""
     label, argv = pop_label(argv)
     repeats, argv = pop_option(argv, "--repeats")
-    repeats = int(repeats or 3)
-    if repeats < 1:
-        raise SystemExit("--repeats must be >= 1")
-    argv = argv if "--preset" in argv else ["--preset", "push", *argv]
-    config = parse(argv)
-    if not any(a.startswith("--seeds") for a in argv):
-        config = dataclasses.replace(config, seeds=5)
+    repeats = repeats or "3"
+    if not repeats.isdigit() or int(repeats) < 1:
+        raise SystemExit(f"--repeats needs a whole number >= 1, got {repeats!r}")
+    repeats = int(repeats)
+    config = benchmark_config(argv)
     trainer = make_train(config)  # validates before anything compiles
     info = meta.run_metadata()
     members = config.seeds

@@ -23,6 +23,7 @@ import numpy as np
 from train import parse, pop_option
 
 from her_jax import meta
+from her_jax.config import TrainConfig
 from her_jax.run import run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -59,6 +60,16 @@ def pop_label(argv: list[str]) -> tuple[str, list[str]]:
     return label or "", argv
 
 
+def benchmark_config(argv: list[str]) -> TrainConfig:
+    """The configuration `argv` describes (flags of `experiments/train.py`), with the
+    benchmark's defaults: the `push` preset and 5 seeds."""
+    argv = argv if "--preset" in argv else ["--preset", "push", *argv]
+    config = parse(argv)
+    if not any(a.startswith("--seeds") for a in argv):
+        config = dataclasses.replace(config, seeds=5)
+    return config
+
+
 def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     """Train as `experiments/train.py` would with `argv`; the summary goes to `results_dir`.
 
@@ -66,10 +77,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     one session sit side by side.
     """
     label, argv = pop_label(argv)
-    argv = argv if "--preset" in argv else ["--preset", "push", *argv]
-    config = parse(argv)
-    if not any(a.startswith("--seeds") for a in argv):
-        config = dataclasses.replace(config, seeds=5)
+    config = benchmark_config(argv)
     if not any(a.startswith("--stop-at-success") for a in argv):
         config = dataclasses.replace(config, stop_at_success=max(LEVELS))  # no time past the goal
     config = dataclasses.replace(config, checkpoint_every=-1)

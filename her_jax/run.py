@@ -78,19 +78,16 @@ def member_inputs(config: TrainConfig, variants: list[Variant]):
 
 def init_states(trainer: Trainer, variants: list[Variant], sharding=None):
     """The vmapped initial state of every (variant, seed), made where `sharding` puts it (each
-    device makes only its own members' buffers)."""
-    init = jax.jit(jax.vmap(trainer.init), out_shardings=sharding)
-    return init(*member_inputs(trainer.config, variants))
-
-
-def check_memory(trainer: Trainer, variants: list[Variant], num_devices: int) -> None:
-    """Refuse, before anything is allocated, a state too large for the devices."""
-    config = trainer.config
-    shapes = jax.eval_shape(jax.vmap(trainer.init), *member_inputs(config, variants))
+    device makes only its own members' buffers). A state too large for the devices is
+    refused before anything is allocated."""
+    inputs = member_inputs(trainer.config, variants)
+    init = jax.vmap(trainer.init)
+    shapes = jax.eval_shape(init, *inputs)
     check_state_fits(
-        shapes, shapes.buffer, num_devices, len(run_members(config, variants)),
+        shapes, shapes.buffer, len(sharding.device_set) if sharding else 1, len(inputs[0]),
         trainer.capacity_episodes * trainer.env.episode_length,
     )  # fmt: skip
+    return jax.jit(init, out_shardings=sharding)(*inputs)
 
 
 def compile_epoch(trainer: Trainer, state, sharding):
@@ -237,7 +234,6 @@ def run(
     keep = config.checkpoint_every >= 0
     checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
     sharding = member_sharding(len(members), config.devices)
-    check_memory(trainer, variants, len(sharding.device_set))
     state = init_states(trainer, variants, sharding)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:

@@ -178,15 +178,6 @@ def make_train(config: TrainConfig) -> Trainer:
     def rollout(ts: TrainState, key):
         return run_episodes(env, policy(ts, explore=True), key, config.num_envs)
 
-    def finish_epoch(ts: TrainState, train_metrics, eval_metrics, eval_nonfinite):
-        nonfinite = {k: v.sum() for k, v in train_metrics.items() if k.startswith("nonfinite")}
-        nonfinite["nonfinite_observation"] += eval_nonfinite
-        metrics = {k: v.mean() for k, v in train_metrics.items() if not k.startswith("nonfinite")}
-        metrics |= eval_metrics | nonfinite
-        ts = ts.replace(epoch=ts.epoch + 1)
-        metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
-        return ts, metrics
-
     def cycle_or_evaluation(ts: TrainState, i):
         """Step i of the epoch's scan: a training cycle, or one rollout of the evaluation.
 
@@ -221,18 +212,22 @@ def make_train(config: TrainConfig) -> Trainer:
 
     def epoch(ts: TrainState):
         steps = jnp.arange(config.cycles_per_epoch + eval_rollouts)
-        ts, (metrics, info) = jax.lax.scan(cycle_or_evaluation, ts, steps)
+        ts, (per_step, info) = jax.lax.scan(cycle_or_evaluation, ts, steps)
         last = config.cycles_per_epoch
+        # non-finite counts add up over every rollout, the evaluation's too (its learner
+        # metrics are zeros); the other training metrics average over the training cycles
+        metrics = {
+            k: v.sum() if k.startswith("nonfinite") else v[:last].mean()
+            for k, v in per_step.items()
+        }
         # the evaluation's episodes, rollout after rollout: [eval_envs, T]
         scored = jax.tree.map(
             lambda v: v[last:].reshape(-1, *v.shape[2:])[: config.eval_envs], info
         )
-        return finish_epoch(
-            ts,
-            jax.tree.map(lambda v: v[:last], metrics),
-            evaluation_metrics(scored),
-            metrics["nonfinite_observation"][last:].sum(),
-        )
+        metrics |= evaluation_metrics(scored)
+        ts = ts.replace(epoch=ts.epoch + 1)
+        metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
+        return ts, metrics
 
     return Trainer(
         config=config,

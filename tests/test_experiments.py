@@ -118,8 +118,9 @@ def test_bench_cycle_times_the_parts_of_an_epoch(tmp_path):
     # rates follow from the sizes: 3 members x 8 envs x 4 steps per rollout
     rollout = parts["rollout"]
     assert rollout["rate"] == pytest.approx(96 / (rollout["ms_per_call"] / 1e3), rel=1e-2)
-    with pytest.raises(SystemExit, match="--repeats"):
-        bench_cycle.main(["--repeats", "0"], results_dir=tmp_path)
+    for bad in ("0", "two"):
+        with pytest.raises(SystemExit, match="--repeats needs a whole number >= 1"):
+            bench_cycle.main(["--repeats", bad], results_dir=tmp_path)
 
 
 def test_fig6_ablation_smoke(tmp_path):
