@@ -84,6 +84,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     info = meta.run_metadata()  # before training: the commit this process runs
     rows = run(config)
     epochs = per_epoch(rows)
+    run_meta = json.loads((Path(config.out_dir) / "meta.json").read_text())
     tag = f"{config.env}_{meta.device_tag()}" + (f"_{label}" if label else "")
     out_dir = results_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
         "env_steps_per_s_last_epoch": epochs[-1]["env_steps_per_s"],
         "updates_per_s_last_epoch": epochs[-1]["updates_per_s"],
         "total_wall_time_s": epochs[-1]["wall_time_s"],
-        "compile_s": json.loads((Path(config.out_dir) / "meta.json").read_text())["compile_s"],
+        "setup_s": run_meta["setup_s"], "compile_s": run_meta["compile_s"],
         "compilation_cache": "off (cold start)",
     } | info  # fmt: skip
     for level in LEVELS:

@@ -6,7 +6,7 @@ one program (strategy and k are data), its members split across the devices
 (`her_jax.sharding`). It writes into `config.out_dir`:
 
   config.json   the whole configuration
-  meta.json     device, versions, commit, start time, seconds spent compiling
+  meta.json     device, versions, commit, start time, seconds spent setting up and compiling
   metrics.csv   one row per seed and epoch (intended-goal success, losses, rates, speed)
   checkpoints/  orbax checkpoints of the full state, buffer included
 """
@@ -260,6 +260,7 @@ def run(
     if first_epoch < trainer.num_epochs:
         epoch_fn = compile_epoch(trainer, state, sharding)
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
+    info["setup_s"] = round(compile_start - start, 2)  # environment and state, before compiling
     (out / "meta.json").write_text(json.dumps(info, indent=2))
     logger = _Logger(out, append=config.resume, tensorboard=config.tensorboard)
     bar = tqdm(

@@ -90,6 +90,7 @@ def test_bench_train_reports_time_to_success(tmp_path):
     assert summary["seeds"] == 3 and summary["compilation_cache"].startswith("off")
     # the epoch is compiled before the first one runs, and that time is reported on its own
     assert 0 < summary["compile_s"] < float(epochs[0]["wall_time_s"])
+    assert 0 < summary["setup_s"] + summary["compile_s"] < float(epochs[0]["wall_time_s"])
     saved = json.loads((tmp_path / "bench_train_bitflip_cpu_small.json").read_text())
     assert saved["label"] == "small"
     with pytest.raises(SystemExit, match="--label needs a name"):
