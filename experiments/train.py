@@ -13,8 +13,8 @@ reference's single-worker loop (2 episodes, then 40 updates of batch 256: about
 in about an hour per 300,000 env steps and seed (results/train_push_cpu/). The
 GPU presets (`push`, `slide`, `pick_and_place`) keep that replay ratio at
 H100 size (1,024 environments, 1,200 updates of batch 4,096 per cycle: 96); `push`
-reaches 95 % in about 1e6 env steps per seed on an H200 (results/README.md), the
-other two have not yet been run on a GPU.
+reaches 95 % in 1.0 to 1.3e6 env steps per seed, 75.5 s from a cold start on an
+H100 (results/README.md); the other two have not yet been trained on a GPU.
 """
 
 from __future__ import annotations
