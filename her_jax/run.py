@@ -260,7 +260,8 @@ def run(
     if first_epoch < trainer.num_epochs:
         epoch_fn = compile_epoch(trainer, state, sharding)
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
-    info["setup_s"] = round(compile_start - start, 2)  # environment and state, before compiling
+    # all before compiling: the environment, the state (restored when resuming), config.json
+    info["setup_s"] = round(compile_start - start, 2)
     (out / "meta.json").write_text(json.dumps(info, indent=2))
     logger = _Logger(out, append=config.resume, tensorboard=config.tensorboard)
     bar = tqdm(
