@@ -13,11 +13,24 @@ from her_jax.replay import Episodes
 Policy = Callable[[GoalObs, jax.Array], jax.Array]  # (obs [N, ...], key) -> action [N, ...]
 
 
+def _depend_on(key: jax.Array, tree):
+    """`tree` unchanged, with every leaf made to depend on `key` (XLA drops the no-op select).
+
+    Why: under `jax.vmap` over members, reset leaves that do not depend on the key (zero
+    velocities, the constant parts of the MJX data) enter the episode scan unbatched, and
+    vmap then re-batches the scan body, the physics substep loop included, until the carry
+    stops changing. Tying them to the member's key batches them from the start: tracing the
+    push epoch for 5 seeds took 3.3 s instead of 7.5 s on a 2-core CPU.
+    """
+    tie = jax.random.key_data(key).ravel()[0] == 0
+    return jax.tree.map(lambda x: jax.lax.select(jnp.broadcast_to(tie, x.shape), x, x), tree)
+
+
 def _scan_episodes(env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int, keep: Callable):
     """Reset `num_envs` environments, run T steps; the first states and `keep(state, action)`
     of every step, stacked with time leading ([T, N, ...])."""
     k_reset, k_steps = jax.random.split(key)
-    first = jax.vmap(env.reset)(jax.random.split(k_reset, num_envs))
+    first = _depend_on(k_reset, jax.vmap(env.reset)(jax.random.split(k_reset, num_envs)))
 
     def step(state, k):
         action = policy(state.obs, k)
