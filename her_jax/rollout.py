@@ -14,7 +14,7 @@ Policy = Callable[[GoalObs, jax.Array], jax.Array]  # (obs [N, ...], key) -> act
 
 
 def _depend_on(key: jax.Array, tree):
-    """`tree` unchanged, with every leaf made to depend on `key` (XLA drops the no-op select).
+    """`tree` unchanged, each leaf made to depend on `key` (a select of the leaf or itself).
 
     Why: under `jax.vmap` over members, reset leaves that do not depend on the key (zero
     velocities, the constant parts of the MJX data) enter the episode scan unbatched, and
