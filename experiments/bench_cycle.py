@@ -89,7 +89,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
 
     # the epoch exactly as training compiles and runs it
     t0 = time.perf_counter()
-    epoch_exe = compile_epoch(trainer, carry["state"], sharding)
+    epoch_exe, _ = compile_epoch(trainer, carry["state"], sharding)
     epoch_compile = time.perf_counter() - t0
     epoch_s = median_seconds(chained(epoch_exe), repeats)
 

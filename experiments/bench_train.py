@@ -100,6 +100,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
         "updates_per_s_last_epoch": epochs[-1]["updates_per_s"],
         "total_wall_time_s": epochs[-1]["wall_time_s"],
         "setup_s": run_meta["setup_s"], "compile_s": run_meta["compile_s"],
+        "trace_s": run_meta.get("trace_s"), "xla_compile_s": run_meta.get("xla_compile_s"),
         "compilation_cache": "off (cold start)",
     } | info  # fmt: skip
     for level in LEVELS:

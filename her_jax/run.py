@@ -6,7 +6,8 @@ one program (strategy and k are data), its members split across the devices
 (`her_jax.sharding`). It writes into `config.out_dir`:
 
   config.json   the whole configuration
-  meta.json     device, versions, commit, start time, seconds spent setting up and compiling
+  meta.json     device, versions, commit, start time, seconds spent setting up, tracing and
+                compiling
   metrics.csv   one row per seed and epoch (intended-goal success, losses, rates, speed)
   checkpoints/  orbax checkpoints of the full state, buffer included
 """
@@ -20,6 +21,7 @@ import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -90,14 +92,23 @@ def init_states(trainer: Trainer, variants: list[Variant], sharding=None):
     return jax.jit(init, out_shardings=sharding)(*inputs)
 
 
-def compile_epoch(trainer: Trainer, state, sharding):
+def compile_epoch(trainer: Trainer, state, sharding) -> tuple[Any, dict[str, float]]:
     """The epoch of every member as one program, compiled for `state`: `state -> (state,
-    metrics)`, with the state's buffers donated (reused for the result)."""
+    metrics)`, with the state's buffers donated (reused for the result).
+
+    Also returns the seconds spent in each half of compiling: `trace_s` (tracing and
+    lowering, Python) and `xla_compile_s` (XLA's compiler, autotuning included).
+    """
     # every leaf of the state and of the metrics leads with the member axis
     epoch = jax.jit(
         jax.vmap(trainer.epoch), in_shardings=sharding, out_shardings=sharding, donate_argnums=0
     )
-    return epoch.lower(state).compile()
+    t0 = time.perf_counter()
+    lowered = epoch.lower(state)
+    t1 = time.perf_counter()
+    compiled = lowered.compile()
+    seconds = {"trace_s": t1 - t0, "xla_compile_s": time.perf_counter() - t1}
+    return compiled, {k: round(v, 2) for k, v in seconds.items()}
 
 
 def success_reached(rows: list[dict], level: float) -> bool:
@@ -258,7 +269,8 @@ def run(
     # resumed run that has no epoch left compiles nothing
     compile_start = time.perf_counter()
     if first_epoch < trainer.num_epochs:
-        epoch_fn = compile_epoch(trainer, state, sharding)
+        epoch_fn, compile_parts = compile_epoch(trainer, state, sharding)
+        info |= compile_parts
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
     # all before compiling: the environment, the state (restored when resuming), config.json
     info["setup_s"] = round(compile_start - start, 2)

@@ -91,6 +91,10 @@ def test_bench_train_reports_time_to_success(tmp_path):
     # the epoch is compiled before the first one runs, and that time is reported on its own
     assert 0 < summary["compile_s"] < float(epochs[0]["wall_time_s"])
     assert 0 < summary["setup_s"] + summary["compile_s"] < float(epochs[0]["wall_time_s"])
+    # compile_s is its two halves, tracing (Python) and XLA's compile, and the rounding
+    assert summary["trace_s"] > 0 and summary["xla_compile_s"] > 0
+    halves = summary["trace_s"] + summary["xla_compile_s"]
+    assert halves == pytest.approx(summary["compile_s"], abs=0.05)
     saved = json.loads((tmp_path / "bench_train_bitflip_cpu_small.json").read_text())
     assert saved["label"] == "small"
     with pytest.raises(SystemExit, match="--label needs a name"):
