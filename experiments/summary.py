@@ -1,0 +1,169 @@
+"""One table of every run in `results/`: final intended-goal success with its spread, the
+env-step budget, wall-clock and device, beside what the 2017 paper reports.
+
+A run is a folder holding `config.json` and `metrics.csv` (and `meta.json`, which names the
+device and commit). Each (strategy, k) variant of a run is one row: the median over seeds
+of the success at the last epoch, with the lowest and highest seed.
+
+    python experiments/summary.py   # writes results/summary.csv, the table into results/README.md
+
+The table goes between the markers `<!-- summary:start -->` and `<!-- summary:end -->`
+of the results folder's README.md (appended, with the markers, where they are missing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from plot import read_csv
+
+from her_jax.meta import write_csv
+from her_jax.run import load_config
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+COLUMNS = (
+    "run", "task", "variant", "seeds", "env_steps_per_seed", "budget_per_seed",
+    "final_success_median", "final_success_min", "final_success_max", "wall_time_s",
+    "device", "commit", "paper",
+)  # fmt: skip
+
+
+def run_folders(results: Path) -> list[Path]:
+    """Every folder under `results` that holds a run (config.json beside metrics.csv)."""
+    runs = [p.parent for p in results.rglob("metrics.csv") if (p.parent / "config.json").exists()]
+
+    def natural(path: Path) -> list:  # n5 before n10
+        parts = re.split(r"(\d+)", path.relative_to(results).as_posix())
+        return [int(t) if t.isdigit() else t for t in parts]
+
+    return sorted(runs, key=natural)
+
+
+def variant_name(algo: str, strategy: str, k: float) -> str:
+    """'DDPG+HER (future, k = 4)', or 'DDPG' without relabelling."""
+    name = algo.upper()
+    if strategy == "none":
+        return name
+    k_text = "all" if np.isinf(k) else f"{k:g}"
+    return f"{name}+HER ({strategy}, k = {k_text})"
+
+
+def task_name(config) -> str:
+    """The environment and what sets this run apart from the default task."""
+    if config.env == "bitflip":
+        return f"bitflip, n = {config.n_bits}"
+    parts = [config.env]
+    if config.reward_type == "dense":
+        parts.append(f"shaped reward, p = {config.dense_exponent or 1:g}")
+    if config.fixed_goal is not None:
+        parts.append("one fixed goal")
+    return ", ".join(parts)
+
+
+def paper_finding(config, strategy: str) -> str:
+    """What the 2017 paper reports for this kind of run (REFERENCE.md), for comparison only:
+    its setup differs from ours."""
+    her = strategy != "none"
+    if config.env == "bitflip":
+        return "DQN+HER solves n up to 50" if her else "DQN fails for n > 13"
+    if config.env == "fetch_reach":
+        return "not in the paper"
+    if config.reward_type == "dense":
+        return "Fig. 5: shaped rewards solve nothing, with or without HER"
+    if config.fixed_goal is not None:
+        return "Fig. 4: with one goal HER still helps" if her else "Fig. 4: DDPG below DDPG+HER"
+    if not her:
+        return "Fig. 3: DDPG fails"
+    if strategy == "random":
+        return "Fig. 6: random is the worst strategy"
+    return "Fig. 3 and 6: solved (slide: nearly); future with k = 4 to 8 best"
+
+
+def summarise_run(run_dir: Path, results: Path) -> list[dict]:
+    """One row per (strategy, k) variant of the run in `run_dir`."""
+    config, _ = load_config(run_dir)
+    rows = read_csv(run_dir / "metrics.csv")
+    info = (
+        json.loads((run_dir / "meta.json").read_text()) if (run_dir / "meta.json").exists() else {}
+    )
+    commit = info.get("commit", "")
+    commit = commit[:8] + ("+dirty" if commit.endswith("+dirty") else "")
+    by_variant: dict[tuple[str, float], list[dict]] = {}
+    for r in rows:
+        by_variant.setdefault((r["strategy"], float(r["k"])), []).append(r)
+    out = []
+    for (strategy, k), group in by_variant.items():
+        last = max(int(r["epoch"]) for r in group)
+        final = [r for r in group if int(r["epoch"]) == last]
+        success = np.array([float(r["success_rate"]) for r in final])
+        out.append({
+            "run": run_dir.relative_to(results).as_posix(), "task": task_name(config),
+            "variant": variant_name(config.algo, strategy, k), "seeds": len(final),
+            "env_steps_per_seed": int(final[0]["env_steps"]),
+            "budget_per_seed": config.total_env_steps,
+            "final_success_median": round(float(np.median(success)), 3),
+            "final_success_min": round(float(success.min()), 3),
+            "final_success_max": round(float(success.max()), 3),
+            "wall_time_s": round(max(float(r["wall_time_s"]) for r in final)),
+            "device": info.get("device", ""), "commit": commit,
+            "paper": paper_finding(config, strategy),
+        })  # fmt: skip
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    """The rows as a Markdown table: success as 'median (min-max)', sizes with separators."""
+    head = ["run", "task", "variant", "seeds", "env steps per seed (budget)",
+            "final success, median (min-max)", "wall-clock (s)", "device", "paper"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for r in rows:
+        low, high = r["final_success_min"], r["final_success_max"]
+        spread = f"{r['final_success_median']:.3f} ({low:.3f}-{high:.3f})"
+        steps = f"{r['env_steps_per_seed']:,} ({r['budget_per_seed']:,})"
+        cells = [f"`{r['run']}`", r["task"], r["variant"], str(r["seeds"]), steps, spread,
+                 f"{r['wall_time_s']:,}", r["device"], r["paper"]]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+START, END = "<!-- summary:start -->", "<!-- summary:end -->"
+
+INTRO = (
+    "Made by `python experiments/summary.py` from every run folder here: the median over "
+    "seeds of the intended-goal success at each run's last epoch (bit-flipping: success at "
+    "any step), with the lowest and highest seed; the env steps per seed reached, and the "
+    "run's budget; wall-clock from the start of the run, compiling included. The last "
+    "column is what the 2017 paper reports for that kind of run; its setup differs, so "
+    "compare qualitatively.\n\n"
+)
+
+
+def write_table(readme: Path, table: str) -> None:
+    """Put `table` between the markers of `readme`, replacing what was there."""
+    text = readme.read_text() if readme.exists() else ""
+    block = f"{START}\n{INTRO}{table}{END}"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + block + rest.split(END, 1)[1]
+    else:
+        text = text + ("\n" if text else "") + block + "\n"
+    readme.write_text(text)
+
+
+def main(results: Path = RESULTS) -> list[dict]:
+    rows = [row for run_dir in run_folders(results) for row in summarise_run(run_dir, results)]
+    if not rows:
+        raise SystemExit(f"no runs (config.json beside metrics.csv) under {results}")
+    write_csv(results / "summary.csv", rows)
+    write_table(results / "README.md", markdown(rows))
+    print(f"wrote {results / 'summary.csv'} and the table in README.md ({len(rows)} rows)")
+    return rows
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS)

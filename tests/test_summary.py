@@ -1,0 +1,92 @@
+"""experiments/summary.py: the table of every run's final success, budget, wall-clock and
+device, checked on a made-up run against hand-computed numbers and on every committed run."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from her_jax.config import TrainConfig
+from her_jax.run import config_to_json
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+sys.path.insert(0, str(EXPERIMENTS))
+
+import summary  # noqa: E402
+
+
+def _write_run(run_dir: Path, config: TrainConfig, variants, rows, meta=None) -> None:
+    run_dir.mkdir(parents=True)
+    saved = config_to_json(config) | {"variants": [list(v) for v in variants]}
+    (run_dir / "config.json").write_text(json.dumps(saved))
+    if meta is not None:
+        (run_dir / "meta.json").write_text(json.dumps(meta))
+    with (run_dir / "metrics.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_summary_takes_the_last_epoch_of_every_variant(tmp_path):
+    config = TrainConfig(env="fetch_push", seeds=3, total_env_steps=2000)
+    # epoch 2 is the last; its successes per seed: future 0.9, 0.5, 0.7; none 0.0, 0.1, 0.05
+    finals = {"future": (0.9, 0.5, 0.7), "none": (0.0, 0.1, 0.05)}
+    rows = []
+    for epoch, steps, wall in ((1, 1000, 30.0), (2, 2000, 41.6)):
+        for strategy, k in (("future", 4.0), ("none", 0.0)):
+            for seed in range(3):
+                success = finals[strategy][seed] if epoch == 2 else 0.99  # epoch 1 must not count
+                rows.append({"seed": seed, "epoch": epoch, "env_steps": steps,
+                             "wall_time_s": wall + seed * 0.1, "success_rate": success,
+                             "strategy": strategy, "k": k})  # fmt: skip
+    meta = {"device": "NVIDIA H100 80GB HBM3", "commit": "0123456789abcdef+dirty"}
+    _write_run(tmp_path / "fig3_fetch" / "fetch_push", config, [("future", 4.0), ("none", 0.0)],
+               rows, meta)  # fmt: skip
+    bits = TrainConfig(env="bitflip", algo="dqn", n_bits=12, total_env_steps=960)
+    bit_rows = [{"seed": 0, "epoch": 1, "env_steps": 960, "wall_time_s": 5.0, "success_rate": 1.0,
+                 "strategy": "future", "k": 4.0}]  # fmt: skip
+    _write_run(tmp_path / "fig1" / "n12", bits, [("future", 4.0)], bit_rows)  # no meta.json
+
+    (tmp_path / "README.md").write_text(
+        f"# Results\n\n{summary.START}\nold table\n{summary.END}\n\nmore\n"
+    )
+    table = summary.main(tmp_path)
+
+    assert [r["run"] for r in table] == [
+        "fig1/n12",
+        "fig3_fetch/fetch_push",
+        "fig3_fetch/fetch_push",
+    ]
+    her, ddpg = table[1], table[2]
+    assert her["variant"] == "DDPG+HER (future, k = 4)" and ddpg["variant"] == "DDPG"
+    assert (her["final_success_median"], her["final_success_min"], her["final_success_max"]) == (
+        0.7, 0.5, 0.9,
+    )  # fmt: skip
+    assert (ddpg["final_success_median"], ddpg["final_success_min"]) == (0.05, 0.0)
+    assert (
+        her["seeds"] == 3 and her["env_steps_per_seed"] == 2000 and her["budget_per_seed"] == 2000
+    )
+    assert her["wall_time_s"] == 42 and her["device"].startswith("NVIDIA H100")
+    assert her["commit"] == "01234567+dirty"
+    assert ddpg["paper"] == "Fig. 3: DDPG fails"
+    assert (
+        table[0]["task"] == "bitflip, n = 12" and table[0]["variant"] == "DQN+HER (future, k = 4)"
+    )
+    assert table[0]["device"] == "" and "n up to 50" in table[0]["paper"]
+    saved = list(csv.DictReader((tmp_path / "summary.csv").open()))
+    assert tuple(saved[0]) == summary.COLUMNS and len(saved) == 3
+    md = (tmp_path / "README.md").read_text()
+    assert (
+        "| `fig3_fetch/fetch_push` | fetch_push | DDPG | 3 | 2,000 (2,000) | 0.050 (0.000-0.100) |"
+        in md
+    )
+
+
+def test_summary_reads_every_committed_run():
+    results = EXPERIMENTS.parent / "results"
+    runs = summary.run_folders(results)
+    assert runs, "results/ holds committed runs"
+    for run_dir in runs:
+        for row in summary.summarise_run(run_dir, results):
+            assert 0.0 <= row["final_success_min"] <= row["final_success_median"] <= 1.0
+            assert row["env_steps_per_seed"] > 0 and row["device"], row["run"]
