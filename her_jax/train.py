@@ -148,6 +148,9 @@ def make_train(config: TrainConfig) -> Trainer:
 
     def collect_and_learn(ts: TrainState, episodes, k_learn):
         """Store a cycle's episodes, update the normaliser, then the gradient steps."""
+        # goal statistics see every achieved goal (whatever a strategy may substitute) and
+        # the intended goals, one per episode; the reference draws them from relabelled
+        # samples of the new episodes instead, which weights intended goals by 1 - p
         goals = jnp.concatenate(
             [episodes.achieved_goal.reshape(-1, env.goal_size), episodes.desired_goal]
         )
