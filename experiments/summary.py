@@ -6,6 +6,7 @@ device and commit). Each (strategy, k) variant of a run is one row: the median o
 of the success at the last epoch, with the lowest and highest seed.
 
     python experiments/summary.py   # writes results/summary.csv, the table into results/README.md
+    python experiments/summary.py --results other/results
 
 The table goes between the markers `<!-- summary:start -->` and `<!-- summary:end -->`
 of the results folder's README.md (appended, with the markers, where they are missing).
@@ -15,10 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
+import tyro
 from plot import read_csv
 
 from her_jax.meta import write_csv
@@ -88,9 +89,8 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
     """One row per (strategy, k) variant of the run in `run_dir`."""
     config, _ = load_config(run_dir)
     rows = read_csv(run_dir / "metrics.csv")
-    info = (
-        json.loads((run_dir / "meta.json").read_text()) if (run_dir / "meta.json").exists() else {}
-    )
+    meta_path = run_dir / "meta.json"
+    info = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     commit = info.get("commit", "")
     commit = commit[:8] + ("+dirty" if commit.endswith("+dirty") else "")
     by_variant: dict[tuple[str, float], list[dict]] = {}
@@ -156,6 +156,11 @@ def write_table(readme: Path, table: str) -> None:
 
 
 def main(results: Path = RESULTS) -> list[dict]:
+    """Summarise every run under `results` into its summary.csv and README.md.
+
+    Args:
+      results: the folder of run folders (default: the repository's results/).
+    """
     rows = [row for run_dir in run_folders(results) for row in summarise_run(run_dir, results)]
     if not rows:
         raise SystemExit(f"no runs (config.json beside metrics.csv) under {results}")
@@ -166,4 +171,4 @@ def main(results: Path = RESULTS) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS)
+    tyro.cli(main)
