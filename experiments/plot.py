@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from her_jax.meta import short_commit  # noqa: E402
 from her_jax.run import load_config  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -33,8 +34,7 @@ def _device_note(*run_dirs: Path) -> str:
     for run_dir in run_dirs:
         if (run_dir / "meta.json").exists():
             info = json.loads((run_dir / "meta.json").read_text())
-            commit = info["commit"][:8] + ("+dirty" if info["commit"].endswith("+dirty") else "")
-            commits[f"{info['device']}, jax {info['jax']}"].append(commit)
+            commits[f"{info['device']}, jax {info['jax']}"].append(short_commit(info["commit"]))
     return "; ".join(
         f"{where}, commit{'s' if len(set(c)) > 1 else ''} {', '.join(dict.fromkeys(c))}"
         for where, c in commits.items()

@@ -22,7 +22,7 @@ import numpy as np
 import tyro
 from plot import read_csv
 
-from her_jax.meta import write_csv
+from her_jax.meta import short_commit, write_csv
 from her_jax.run import load_config
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -91,8 +91,6 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
     rows = read_csv(run_dir / "metrics.csv")
     meta_path = run_dir / "meta.json"
     info = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    commit = info.get("commit", "")
-    commit = commit[:8] + ("+dirty" if commit.endswith("+dirty") else "")
     by_variant: dict[tuple[str, float], list[dict]] = {}
     for r in rows:
         by_variant.setdefault((r["strategy"], float(r["k"])), []).append(r)
@@ -110,7 +108,7 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
             "final_success_min": round(float(success.min()), 3),
             "final_success_max": round(float(success.max()), 3),
             "wall_time_s": round(max(float(r["wall_time_s"]) for r in final)),
-            "device": info.get("device", ""), "commit": commit,
+            "device": info.get("device", ""), "commit": short_commit(info.get("commit", "")),
             "paper": paper_finding(config, strategy),
         })  # fmt: skip
     return out

@@ -47,6 +47,11 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
+def short_commit(commit: str) -> str:
+    """`git_commit()`'s value for tables: 8 hex digits, keeping a `+dirty` mark."""
+    return commit[:8] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
 @functools.cache
 def code_digest(root: Path | None = None) -> str:
     """A hash of the code that runs: every `.py` and `.xml` file under `her_jax/` and the

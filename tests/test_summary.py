@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from her_jax.config import TrainConfig
+from her_jax.meta import write_csv
 from her_jax.run import config_to_json
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
@@ -21,10 +22,7 @@ def _write_run(run_dir: Path, config: TrainConfig, variants, rows, meta=None) ->
     (run_dir / "config.json").write_text(json.dumps(saved))
     if meta is not None:
         (run_dir / "meta.json").write_text(json.dumps(meta))
-    with (run_dir / "metrics.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(run_dir / "metrics.csv", rows)
 
 
 def test_summary_takes_the_last_epoch_of_every_variant(tmp_path):
