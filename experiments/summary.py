@@ -161,7 +161,8 @@ def main(results: Path = RESULTS) -> list[dict]:
     """
     rows = [row for run_dir in run_folders(results) for row in summarise_run(run_dir, results)]
     if not rows:
-        raise SystemExit(f"no runs (config.json beside metrics.csv) under {results}")
+        where = "config.json beside a metrics.csv with a finished epoch"
+        raise SystemExit(f"no run ({where}) under {results}")
     write_csv(results / "summary.csv", rows)
     write_table(results / "README.md", markdown(rows))
     print(f"wrote {results / 'summary.csv'} and the table in README.md ({len(rows)} rows)")
