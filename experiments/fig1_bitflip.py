@@ -36,6 +36,12 @@ class Args:
     """Seeds per variant."""
     env_steps: int = 200_000
     """Env-step budget of every run, whatever n."""
+    buffer_capacity: int = 0
+    """Transitions per member's buffer (0: the whole run, up to 5,000,000); the run holds
+    2 x seeds buffers of (2n + 1) floats per transition, so size it to the memory."""
+    time_limit_s: float = 0.0
+    """Stop each n's run after the first epoch past this many seconds (0: no limit); the
+    summary then holds the env steps it reached."""
     out_dir: Path = RESULTS / "fig1_bitflip"
     """Where the per-n runs, the summary and the plot go."""
     smoke: bool = False
@@ -47,6 +53,7 @@ def base_config(args: Args) -> TrainConfig:
         env="bitflip", algo="dqn", hidden=(256,), batch_size=128, random_eps=0.2, num_envs=16,
         cycles_per_epoch=10, updates_per_cycle=40, target_update_interval=40, eval_envs=200,
         seeds=args.seeds, total_env_steps=args.env_steps, checkpoint_every=-1,
+        buffer_capacity=args.buffer_capacity, time_limit_s=args.time_limit_s,
     )  # fmt: skip
 
 
