@@ -12,6 +12,13 @@ member), `results/fig6_ablation/summary.csv` and `fig6_ablation.png`.
     python experiments/fig6_ablation.py                    # GPU: push, slide, pick-and-place
     python experiments/fig6_ablation.py --smoke            # seconds on a CPU, for tests
 
+A sweep longer than one job runs as parts, each its own program: `--part` puts a
+part's runs in `<task>/<part>/`, and the summary and plot combine every part
+found under `--out-dir` (no HER needs training in one part only):
+
+    python experiments/fig6_ablation.py --tasks fetch_push --ks 1 --part k1
+    python experiments/fig6_ablation.py --tasks fetch_push --ks 2 --part k2 --no-baseline
+
 Memory: every member keeps its own buffer, so the run holds
 `members x buffer_capacity` transitions; size `--buffer-capacity` to the card.
 """
@@ -28,7 +35,7 @@ from plot import plot_fig6, read_csv
 
 from her_jax import meta
 from her_jax.config import TrainConfig
-from her_jax.run import run
+from her_jax.run import run, run_members
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,12 +66,50 @@ class Args:
     --checkpoint-every it is saved there, and --resume continues it."""
     resume: bool = False
     """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
+    part: str = ""
+    """Name of this part of a sweep run in parts (e.g. k1 with --ks 1): its runs go to
+    <out-dir>/<task>/<part>/; members trained by another part are refused before training."""
+    baseline: bool = True
+    """Also train no HER; when the sweep runs in parts, one part is enough (--no-baseline)."""
     smoke: bool = False
-    """A tiny version on fetch_reach (3 strategies x 2 k, 2 seeds) that checks the pipeline."""
+    """A tiny version on fetch_reach (2 seeds, a few hundred env steps) that checks the
+    pipeline."""
 
 
 def variants(args: Args) -> list[tuple[str, float]]:
-    return [(s, k) for s in args.strategies for k in args.ks] + [("none", 0.0)]
+    return [(s, k) for s in args.strategies for k in args.ks] + (
+        [("none", 0.0)] if args.baseline else []
+    )
+
+
+def run_dir(args: Args, task: str) -> Path:
+    return args.out_dir / task / args.part if args.part else args.out_dir / task
+
+
+def trained_members(task_dir: Path, skip: Path) -> dict[tuple[str, float, int], Path]:
+    """(strategy, k, seed) -> the run folder under `task_dir` (but `skip`) that trained it."""
+    found = {}
+    for metrics in sorted(task_dir.rglob("metrics.csv")):
+        if metrics.parent != skip:
+            for r in read_metrics(metrics):
+                found[(r["strategy"], r["k"], r["seed"])] = metrics.parent
+    return found
+
+
+def check_parts(args: Args) -> None:
+    """Refuse a part whose members another part under --out-dir has trained already (their
+    curves would mix in the summary), before anything is compiled."""
+    if args.part and not args.part.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
+    for task in args.tasks:
+        done = trained_members(args.out_dir / task, skip=run_dir(args, task))
+        if clash := [m for m in run_members(config_for(args, task), variants(args)) if m in done]:
+            (s, k, seed), where = clash[0], done[clash[0]]
+            raise ValueError(
+                f"{task}: {len(clash)} members of this part were trained in {where} already, "
+                f"e.g. strategy {s}, k {k:g}, seed {seed}"
+                + ("; pass --no-baseline" if s == "none" else "; choose other --ks or --part")
+            )
 
 
 def config_for(args: Args, task: str) -> TrainConfig:
@@ -74,7 +119,7 @@ def config_for(args: Args, task: str) -> TrainConfig:
         updates_per_cycle=args.updates_per_cycle,
         target_update_interval=50, batch_size=1024, eval_envs=100,
         checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
-        resume=args.resume, out_dir=args.out_dir / task,
+        resume=args.resume, out_dir=run_dir(args, task),
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 
@@ -92,32 +137,38 @@ def summarise(task: str, rows: list[dict]) -> list[dict]:
     """Best and mean test success over training of every (strategy, k, seed)."""
     out = []
     for key in sorted({(r["strategy"], r["k"], r["seed"]) for r in rows}):
-        curve = [r["success_rate"] for r in rows if (r["strategy"], r["k"], r["seed"]) == key]
+        mine = [r for r in rows if (r["strategy"], r["k"], r["seed"]) == key]
+        curve = [r["success_rate"] for r in mine]
         strategy, k, seed = key
         out.append({
             "task": task, "strategy": strategy, "k": k, "seed": seed,
             "best_success": round(float(np.max(curve)), 4),
             "mean_success": round(float(np.mean(curve)), 4),
             "final_success": round(float(curve[-1]), 4),
-            "env_steps": max(r["env_steps"] for r in rows),
+            "env_steps": max(r["env_steps"] for r in mine),
         })  # fmt: skip
     return out
 
 
+def summarise_all(out_dir: Path) -> list[dict]:
+    """Every task folder under `out_dir`, each with all its parts: one row per member."""
+    summary = []
+    for task_dir in sorted(p for p in out_dir.iterdir() if p.is_dir()):
+        rows = [r for m in sorted(task_dir.rglob("metrics.csv")) for r in read_metrics(m)]
+        if rows:
+            summary += summarise(task_dir.name, rows)
+    return summary
+
+
 def main(args: Args) -> Path:
     if args.smoke:
-        args = dataclasses.replace(
-            args, tasks=(SMOKE_TASK,), strategies=("final", "future", "random"), ks=(1.0, 4.0),
-            seeds=2,
-        )  # fmt: skip
+        args = dataclasses.replace(args, tasks=(SMOKE_TASK,), seeds=2)
+    check_parts(args)
     meta.git_commit()  # the commit of the code this process starts with
-    summary = []
     for task in args.tasks:
-        config = config_for(args, task)
-        run(config, variants=variants(args), progress=not args.smoke)
-        summary += summarise(task, read_metrics(Path(config.out_dir) / "metrics.csv"))
+        run(config_for(args, task), variants=variants(args), progress=not args.smoke)
     path = args.out_dir / "summary.csv"
-    meta.write_csv(path, summary)
+    meta.write_csv(path, summarise_all(args.out_dir))
     plot_fig6(path, args.out_dir / "fig6_ablation.png")
     print(f"wrote {path} and {args.out_dir / 'fig6_ablation.png'}")
     return path

@@ -223,7 +223,8 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
             ax.set(xlabel="k", ylabel=measure.replace("_", " "), ylim=(-0.02, 1.02))
             ax.set_title(task, fontsize=10)
     axes[0, 0].legend(fontsize=8)
-    note = _device_note(summary_csv.parent / tasks[0])
+    # every run folder under the summary's: each task, and each part of a sweep run in parts
+    note = _device_note(*sorted(m.parent for m in summary_csv.parent.rglob("meta.json")))
     if note:
         fig.text(0.01, 0.005, note, fontsize=6, color="gray")
     fig.tight_layout()

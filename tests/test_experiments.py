@@ -128,25 +128,47 @@ def test_bench_cycle_times_the_parts_of_an_epoch(tmp_path):
             bench_cycle.main(["--repeats", bad], results_dir=tmp_path)
 
 
-def test_fig6_ablation_smoke(tmp_path):
-    args = fig6_ablation.Args(smoke=True, out_dir=tmp_path, checkpoint_every=1)
-    summary = fig6_ablation.main(args)
+def test_fig6_ablation_smoke_in_two_parts(tmp_path):
+    # the sweep in two parts of 4 variants x 2 seeds each (the same program shape, so the
+    # second compile is a cache hit), no HER in the first only
+    first_part = fig6_ablation.Args(
+        smoke=True, out_dir=tmp_path, strategies=("final", "future", "random"), ks=(1.0,),
+        part="k1", checkpoint_every=1,
+    )  # fmt: skip
+    summary = fig6_ablation.main(first_part)
     first = summary.read_text()
     # resuming a finished run trains no more and summarises the same epochs
-    resumed = fig6_ablation.main(dataclasses.replace(args, resume=True))
+    resumed = fig6_ablation.main(dataclasses.replace(first_part, resume=True))
     assert resumed.read_text() == first
+    second_part = fig6_ablation.Args(
+        smoke=True, out_dir=tmp_path, strategies=("final", "future", "episode", "random"),
+        ks=(4.0,), part="k4", baseline=False,
+    )  # fmt: skip
+    fig6_ablation.main(second_part)
     rows = list(csv.DictReader(summary.open()))
     assert list(rows[0]) == [
         "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
         "env_steps",
     ]  # fmt: skip
-    # 3 strategies x 2 k + no HER, 2 seeds each, all from one program
-    assert len(rows) == (3 * 2 + 1) * 2
-    assert {(r["strategy"], r["k"]) for r in rows} >= {("none", "0.0"), ("future", "4.0")}
+    # both parts in one summary: 3 strategies at k = 1, 4 at k = 4, no HER once; 2 seeds each
+    assert len(rows) == (3 + 4 + 1) * 2
+    assert {(r["strategy"], r["k"]) for r in rows} >= {("none", "0.0"), ("episode", "4.0")}
     for r in rows:
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
+        assert int(r["env_steps"]) == 400
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
-    assert len(list((tmp_path / "fetch_reach").glob("metrics.csv"))) == 1
+    task = tmp_path / fig6_ablation.SMOKE_TASK
+    assert sorted(p.parent.name for p in task.rglob("metrics.csv")) == ["k1", "k4"]
+    # a part that would train members another part has is refused before it compiles
+    again = dataclasses.replace(second_part, part="k4b", baseline=True, strategies=("future",))
+    with pytest.raises(ValueError, match=r"trained in .*k4 already.*choose other --ks"):
+        fig6_ablation.main(again)
+    baseline_again = dataclasses.replace(again, ks=(8.0,))
+    with pytest.raises(ValueError, match=r"trained in .*k1 already.*pass --no-baseline"):
+        fig6_ablation.main(baseline_again)
+    with pytest.raises(ValueError, match="--part needs a name"):
+        fig6_ablation.main(dataclasses.replace(second_part, part="../k8"))
+    assert not (task / "k4b").exists()
 
 
 def test_env_and_buffer_benchmarks_write_their_csvs(tmp_path):
