@@ -38,7 +38,7 @@ class Args:
     """Env-step budget of every run, whatever n."""
     buffer_capacity: int = 0
     """Transitions per member's buffer (0: the whole run, up to 5,000,000); the run holds
-    2 x seeds buffers of (2n + 1) floats per transition, so size it to the memory."""
+    2 x seeds buffers of about 2n + 5 bytes per transition (bits in bytes, int32 actions)."""
     time_limit_s: float = 0.0
     """Stop each n's run after the first epoch past this many seconds (0: no limit); the
     summary then holds the env steps it reached."""

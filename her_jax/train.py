@@ -78,10 +78,11 @@ def make_train(config: TrainConfig) -> Trainer:
     agent = make_agent(config.algo, config, input_size, env.action_size, gamma)
     capacity = replay.capacity_in_episodes(config.capacity_for(T), T, config.num_envs)
     action_example = jnp.zeros((T,), jnp.int32) if env.discrete else jnp.zeros((T, env.action_size))
+    stored = env.storage_dtype  # the learner casts sampled observations and goals to float32
     example = replay.Episodes(
-        obs=jnp.zeros((T + 1, env.observation_size)),
-        achieved_goal=jnp.zeros((T + 1, env.goal_size)),
-        desired_goal=jnp.zeros((env.goal_size,)),
+        obs=jnp.zeros((T + 1, env.observation_size), stored),
+        achieved_goal=jnp.zeros((T + 1, env.goal_size), stored),
+        desired_goal=jnp.zeros((env.goal_size,), stored),
         action=action_example,
     )
     norm_kw = {"clip_obs": config.clip_obs, "clip_norm": config.clip_norm}
@@ -118,11 +119,12 @@ def make_train(config: TrainConfig) -> Trainer:
             relabel_prob=ts.relabel_prob,
             compute_reward=env.compute_reward,
         )
+        obs, next_obs, goal = (a.astype(jnp.float32) for a in (tr.obs, tr.next_obs, tr.goal))
         batch = Batch(
-            x=normalizer.normalize_inputs(ts.norm, tr.obs, tr.goal, **norm_kw),
+            x=normalizer.normalize_inputs(ts.norm, obs, goal, **norm_kw),
             action=tr.action,
             reward=tr.reward,
-            x_next=normalizer.normalize_inputs(ts.norm, tr.next_obs, tr.goal, **norm_kw),
+            x_next=normalizer.normalize_inputs(ts.norm, next_obs, goal, **norm_kw),
         )
         agent_state, metrics = agent.update(ts.agent, batch, k_update)
         metrics = metrics | {

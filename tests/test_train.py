@@ -142,6 +142,32 @@ def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
         run(config, variants=[("nope", 4.0)], progress=False)
 
 
+class Float32BitFlip(BitFlip):
+    storage_dtype = jnp.float32
+
+
+def test_bitflip_buffer_keeps_bits_in_a_byte_and_learns_the_same(monkeypatch):
+    def two_epochs():
+        trainer = make_train(SMALL)
+        ts = jax.jit(jax.vmap(trainer.init))(
+            jax.random.split(jax.random.key(0), 2), jnp.array([2, 2]), jnp.array([0.8, 0.8])
+        )
+        epoch = jax.jit(jax.vmap(trainer.epoch))
+        ts, first = epoch(ts)
+        ts, second = epoch(ts)
+        return ts.buffer.data, jax.device_get([first, second])
+
+    stored, compact = two_epochs()
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: Float32BitFlip(n_bits=6))
+    stored32, wide = two_epochs()
+    assert stored.obs.dtype == stored.achieved_goal.dtype == stored.desired_goal.dtype == jnp.uint8
+    assert stored32.obs.dtype == jnp.float32 and stored.obs.nbytes * 4 == stored32.obs.nbytes
+    np.testing.assert_array_equal(stored.obs, stored32.obs)  # the same 0/1 values
+    for a, b in zip(compact, wide, strict=True):
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name])  # bitwise: the same learning
+
+
 class NanActionBitFlip(BitFlip):
     def step(self, state, action):
         return super().step(state, action + 1000)  # every index out of range

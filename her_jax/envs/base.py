@@ -14,6 +14,7 @@ import abc
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 from flax import struct
 
 SUCCESS_AT = ("final", "any")
@@ -59,6 +60,10 @@ class GoalEnv(abc.ABC):
     discrete: bool = False
     #: Which success the task reports: at the last step ("final") or at any step ("any").
     success_at: str = "final"
+    #: The dtype the replay buffer keeps observations and goals in: float32, or a smaller
+    #: type that holds every value exactly (bit-flipping's 0/1 bits fit uint8, a quarter of
+    #: the memory); the learner sees them as float32 either way.
+    storage_dtype: Any = jnp.float32
 
     @property
     @abc.abstractmethod

@@ -26,6 +26,7 @@ class BitFlip(GoalEnv):
 
     discrete = True
     success_at = "any"
+    storage_dtype = jnp.uint8  # bits are 0.0 or 1.0: exact in a byte
 
     def __init__(self, n_bits: int = 10):
         if not isinstance(n_bits, int) or isinstance(n_bits, bool) or not 1 <= n_bits <= MAX_BITS:
