@@ -9,7 +9,8 @@ one program (strategy and k are data), its members split across the devices
   meta.json     device, versions, commit, start time, seconds spent setting up, tracing and
                 compiling
   metrics.csv   one row per seed and epoch (intended-goal success, losses, rates, speed)
-  checkpoints/  orbax checkpoints of the full state, buffer included
+  checkpoints/  orbax checkpoints of the full state, buffer included (also when Ctrl-C or
+                SIGTERM stops the run: after the epoch in progress, `her_jax.interrupt`)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import signal
 import time
 import warnings
 from collections import defaultdict
@@ -31,6 +33,7 @@ from tqdm import tqdm
 from her_jax import her, meta
 from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
+from her_jax.interrupt import StopRequest
 from her_jax.memory import check_state_fits
 from her_jax.sharding import member_sharding
 from her_jax.train import Trainer, make_train
@@ -285,6 +288,8 @@ def run(
         desc=f"{config.algo} {config.env} x{len(members)}",
     )
     written = []
+    # with checkpoints kept, Ctrl-C or SIGTERM stops after the epoch in progress, saved
+    stop_request = StopRequest(active=keep).install()
     try:
         for epoch in range(first_epoch, trainer.num_epochs):
             t0 = time.perf_counter()
@@ -319,19 +324,25 @@ def run(
             every = config.checkpoint_every
             reached = success_reached(rows, config.stop_at_success)
             out_of_time = 0 < config.time_limit_s <= time.perf_counter() - start
-            stop = reached or out_of_time
+            interrupted = stop_request.signal is not None
+            stop = reached or out_of_time or interrupted
             if keep and (done == trainer.num_epochs or stop or (every and done % every == 0)):
                 checkpoints.save(done, state, {"wall_time_s": wall})
             if reached:
                 bar.write(f"success reached {config.stop_at_success} at epoch {done}: stopping")
+            elif interrupted and done < trainer.num_epochs:
+                bar.write(f"stopped at epoch {done} (checkpointed, --resume continues)")
             elif out_of_time and done < trainer.num_epochs:
                 saved = "checkpointed, --resume continues" if keep else "no checkpoint kept"
                 bar.write(f"time limit {config.time_limit_s} s reached at epoch {done} ({saved})")
             if stop:
                 break
     finally:
+        stop_request.restore()
         bar.close()
         logger.close()
         if checkpoints is not None:
             checkpoints.close()
+    if stop_request.signal is not None:  # the caller (a figure script's loop) stops too
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(stop_request.signal).name}")
     return written

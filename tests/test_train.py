@@ -1,8 +1,12 @@
 """The jitted training loop: learning on bit-flipping, one compile, seeds, resume, errors."""
 
+import csv
 import dataclasses
 import functools
+import os
 import shutil
+import signal
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -13,7 +17,7 @@ from her_jax import evaluate, her
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
 from her_jax.rollout import run_episodes
-from her_jax.run import TIMING_COLUMNS, NonFiniteError, run
+from her_jax.run import TIMING_COLUMNS, NonFiniteError, _Logger, run
 from her_jax.train import make_env, make_train
 
 BITFLIP = TrainConfig(
@@ -127,6 +131,37 @@ def test_time_limit_stops_with_a_checkpoint_that_resume_finishes(tmp_path):
     assert [p.name for p in (limited.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["1"]
     rest = run(dataclasses.replace(limited, time_limit_s=0.0, resume=True), progress=False)
     assert comparable(first + rest) == comparable(rows)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
+    tmp_path, monkeypatch, signum
+):
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers are set in the main thread only")
+    full = dataclasses.replace(
+        SMALL, total_env_steps=4 * SMALL.steps_per_epoch(6), out_dir=tmp_path / "full"
+    )
+    rows = run(full, progress=False)
+    write = _Logger.write
+
+    def write_then_signal(self, epoch_rows):  # Ctrl-C (or a scheduler) during epoch 2
+        write(self, epoch_rows)
+        if epoch_rows[0]["epoch"] == 2:
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(_Logger, "write", write_then_signal)
+    stopped = dataclasses.replace(full, out_dir=tmp_path / "stopped")  # saves only at the end
+    with pytest.raises(KeyboardInterrupt, match=signal.Signals(signum).name):
+        run(stopped, progress=False)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    saved = [p.name for p in (stopped.out_dir / "checkpoints").iterdir() if p.is_dir()]
+    assert saved == ["2"]
+    monkeypatch.setattr(_Logger, "write", write)
+    rest = run(dataclasses.replace(stopped, resume=True), progress=False)
+    first = list(csv.DictReader((stopped.out_dir / "metrics.csv").open()))
+    assert [int(r["epoch"]) for r in first] == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert comparable(rest) == comparable(rows[4:])
 
 
 def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
