@@ -10,6 +10,8 @@ import importlib.metadata
 import os
 import platform
 import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import jax
@@ -31,6 +33,7 @@ def git_commit() -> str:
     Changes under `results/` do not count: scripts write their outputs there.
     """
     root = Path(__file__).resolve().parent.parent
+    _warn_if_script_elsewhere(root)
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
@@ -45,6 +48,21 @@ def git_commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+dirty" if dirty else "")
+
+
+def _warn_if_script_elsewhere(root: Path) -> None:
+    """An experiment script run from one checkout imports `her_jax` from wherever it is
+    installed, which may be another checkout (an editable install made in a clone): the
+    commit recorded would then be that one's, not the script's."""
+    script = getattr(sys.modules.get("__main__"), "__file__", None)
+    if script is None or Path(script).resolve().parent.name != "experiments":
+        return
+    if not Path(script).resolve().is_relative_to(root):
+        warnings.warn(
+            f"{script} runs the her_jax package of another checkout ({root}), whose commit "
+            "meta.json records; `pip install -e .` in the script's checkout makes them one",
+            stacklevel=3,
+        )
 
 
 def short_commit(commit: str) -> str:

@@ -1,7 +1,11 @@
 """Where a result came from: the code digest that names the code where git cannot."""
 
 import shutil
+import sys
+import warnings
 from pathlib import Path
+
+import pytest
 
 from her_jax import meta
 
@@ -27,3 +31,16 @@ def test_run_metadata_records_the_xla_flags(monkeypatch):
     assert meta.run_metadata()["xla_flags"] == "--xla_gpu_autotune_level=0"
     monkeypatch.delenv("XLA_FLAGS")
     assert meta.run_metadata()["xla_flags"] == ""
+
+
+def test_a_script_of_another_checkout_is_warned_about(tmp_path, monkeypatch):
+    # e.g. an experiment run from this checkout while `her_jax` is installed from a clone
+    elsewhere = tmp_path / "experiments" / "train.py"
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(elsewhere), raising=False)
+    with pytest.warns(UserWarning, match="runs the her_jax package of another checkout"):
+        meta._warn_if_script_elsewhere(ROOT)
+    here = ROOT / "experiments" / "train.py"
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(here))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        meta._warn_if_script_elsewhere(ROOT)  # the script's own checkout: silent
