@@ -9,6 +9,7 @@ reads after each epoch; a second signal stops at once.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 
@@ -37,10 +38,12 @@ class StopRequest:
         if self.signal is not None:  # the second one: stop now, as without this class
             raise KeyboardInterrupt
         self.signal = signum
-        tqdm.write(
-            f"{signal.Signals(signum).name}: stopping after this epoch to checkpoint it "
-            "(once more to stop at once)"
-        )
+        # RuntimeError: the signal came in the middle of a write to the same stream
+        with contextlib.suppress(RuntimeError):
+            tqdm.write(
+                f"{signal.Signals(signum).name}: stopping after this epoch to checkpoint it "
+                "(once more to stop at once)"
+            )
 
     def restore(self) -> None:
         """Put back the handlers `install` replaced."""
