@@ -90,7 +90,10 @@ def enable_compilation_cache() -> None:
 def main() -> None:
     config = parse(sys.argv[1:])
     enable_compilation_cache()
-    rows = run(config)
+    try:
+        rows = run(config)
+    except KeyboardInterrupt as stopped:  # run() has checkpointed the last epoch and said so
+        raise SystemExit(f"{stopped or 'interrupted'}; --resume continues") from None
     last = {}
     for row in rows:
         last[row["seed"]] = row

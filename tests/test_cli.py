@@ -50,3 +50,13 @@ def test_object_task_presets_keep_the_reference_replay_ratio():
     for name in ("push", "slide", "pick_and_place", "push_cpu"):
         ratio = train.PRESETS[name].replay_ratio(50)
         assert 90 <= ratio <= 110, (name, ratio)
+
+
+def test_a_stopped_run_ends_with_a_line_not_a_traceback(monkeypatch, tmp_path):
+    def stopped(config):  # what run() raises once Ctrl-C's epoch is checkpointed
+        raise KeyboardInterrupt("stopped by SIGINT")
+
+    monkeypatch.setattr(train, "run", stopped)
+    monkeypatch.setattr(sys, "argv", ["train.py", "--out-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="stopped by SIGINT; --resume continues"):
+        train.main()
