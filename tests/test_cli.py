@@ -57,6 +57,7 @@ def test_a_stopped_run_ends_with_a_line_not_a_traceback(monkeypatch, tmp_path):
         raise KeyboardInterrupt("stopped by SIGINT")
 
     monkeypatch.setattr(train, "run", stopped)
+    monkeypatch.setattr(train, "enable_compilation_cache", lambda: None)  # keep the tests' cache
     monkeypatch.setattr(sys, "argv", ["train.py", "--out-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="stopped by SIGINT; --resume continues"):
         train.main()
