@@ -28,6 +28,7 @@ import jax
 import tyro
 
 from her_jax.config import TrainConfig
+from her_jax.interrupt import Stopped
 from her_jax.run import run
 
 PRESETS: dict[str, TrainConfig] = {
@@ -92,8 +93,8 @@ def main() -> None:
     enable_compilation_cache()
     try:
         rows = run(config)
-    except KeyboardInterrupt as stopped:  # run() has checkpointed the last epoch and said so
-        raise SystemExit(f"{stopped or 'interrupted'}; --resume continues") from None
+    except Stopped as stopped:  # run() has checkpointed the last epoch and said so
+        raise SystemExit(f"{stopped}; --resume continues") from None
     last = {}
     for row in rows:
         last[row["seed"]] = row

@@ -16,6 +16,10 @@ import threading
 from tqdm import tqdm
 
 
+class Stopped(KeyboardInterrupt):
+    """What `run` raises once a signal's epoch is checkpointed, so its caller stops too."""
+
+
 class StopRequest:
     """Between `install()` and `restore()`, remembers the first SIGINT / SIGTERM in `signal`.
 

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from her_jax import her, meta
 from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
-from her_jax.interrupt import StopRequest
+from her_jax.interrupt import Stopped, StopRequest
 from her_jax.memory import check_state_fits
 from her_jax.sharding import member_sharding
 from her_jax.train import Trainer, make_train
@@ -344,5 +344,5 @@ def run(
         if checkpoints is not None:
             checkpoints.close()
     if stop_request.signal is not None:  # the caller (a figure script's loop) stops too
-        raise KeyboardInterrupt(f"stopped by {signal.Signals(stop_request.signal).name}")
+        raise Stopped(f"stopped by {signal.Signals(stop_request.signal).name}")
     return written

@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
 
 import train  # noqa: E402
 
+from her_jax.interrupt import Stopped  # noqa: E402
 from her_jax.train import make_train  # noqa: E402
 
 
@@ -54,10 +55,17 @@ def test_object_task_presets_keep_the_reference_replay_ratio():
 
 def test_a_stopped_run_ends_with_a_line_not_a_traceback(monkeypatch, tmp_path):
     def stopped(config):  # what run() raises once Ctrl-C's epoch is checkpointed
-        raise KeyboardInterrupt("stopped by SIGINT")
+        raise Stopped("stopped by SIGINT")
 
     monkeypatch.setattr(train, "run", stopped)
     monkeypatch.setattr(train, "enable_compilation_cache", lambda: None)  # keep the tests' cache
     monkeypatch.setattr(sys, "argv", ["train.py", "--out-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="stopped by SIGINT; --resume continues"):
+        train.main()
+
+    def interrupted(config):  # a Ctrl-C before any epoch (while compiling): nothing saved
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
         train.main()

@@ -16,6 +16,7 @@ import pytest
 from her_jax import evaluate, her
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
+from her_jax.interrupt import Stopped
 from her_jax.rollout import run_episodes
 from her_jax.run import TIMING_COLUMNS, NonFiniteError, _Logger, run
 from her_jax.train import make_env, make_train
@@ -160,11 +161,11 @@ def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
 
     monkeypatch.setattr(_Logger, "write", write_then_signal)
     stopped = dataclasses.replace(full, out_dir=tmp_path / "stopped")  # saves only at the end
-    with pytest.raises(KeyboardInterrupt, match="SIGINT"):
+    with pytest.raises(Stopped, match="SIGINT"):
         run(stopped, progress=False)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-    with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+    with pytest.raises(Stopped, match="SIGTERM"):
         run(dataclasses.replace(stopped, resume=True), progress=False)
     saved = sorted(p.name for p in (stopped.out_dir / "checkpoints").iterdir() if p.is_dir())
     assert saved == ["2", "3"]  # each stop checkpointed its epoch
