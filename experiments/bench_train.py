@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from train import parse, pop_option
+from train import is_plain_name, parse, pop_option
 
 from her_jax import meta
 from her_jax.config import TrainConfig
@@ -55,7 +55,7 @@ def crossing(epochs: list[dict], level: float) -> dict | None:
 def pop_label(argv: list[str]) -> tuple[str, list[str]]:
     """`--label NAME` (not a training flag) and the other arguments."""
     label, argv = pop_option(argv, "--label")
-    if label is not None and not label.replace("_", "").replace("-", "").isalnum():
+    if label is not None and not is_plain_name(label):
         raise SystemExit("--label needs a name of letters, digits, '-' and '_'")
     return label or "", argv
 

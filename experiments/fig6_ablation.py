@@ -32,6 +32,7 @@ import numpy as np
 import tyro
 from fetch_figures import RESULTS, SMOKE, SMOKE_TASK
 from plot import plot_fig6, read_csv
+from train import is_plain_name
 
 from her_jax import meta
 from her_jax.config import TrainConfig
@@ -99,7 +100,7 @@ def trained_members(task_dir: Path, skip: Path) -> dict[tuple[str, float, int], 
 def check_parts(args: Args) -> None:
     """Refuse a part whose members another part under --out-dir has trained already (their
     curves would mix in the summary), before anything is compiled."""
-    if args.part and not args.part.replace("_", "").replace("-", "").isalnum():
+    if args.part and not is_plain_name(args.part):
         raise ValueError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
     for task in args.tasks:
         done = trained_members(args.out_dir / task, skip=run_dir(args, task))

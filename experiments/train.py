@@ -71,6 +71,11 @@ def pop_option(argv: list[str], flag: str) -> tuple[str | None, list[str]]:
     return value, argv[:i] + argv[i + 2 :]
 
 
+def is_plain_name(text: str) -> bool:
+    """Letters, digits, '-' and '_' only (and not empty): safe in a file or folder name."""
+    return text.replace("_", "").replace("-", "").isalnum()
+
+
 def parse(argv: list[str]) -> TrainConfig:
     preset, argv = pop_option(argv, "--preset")
     preset = "reach" if preset is None else preset

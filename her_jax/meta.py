@@ -55,9 +55,10 @@ def _warn_if_script_elsewhere(root: Path) -> None:
     installed, which may be another checkout (an editable install made in a clone): the
     commit recorded would then be that one's, not the script's."""
     script = getattr(sys.modules.get("__main__"), "__file__", None)
-    if script is None or Path(script).resolve().parent.name != "experiments":
+    path = Path(script).resolve() if script else None
+    if path is None or path.parent.name != "experiments":
         return
-    if not Path(script).resolve().is_relative_to(root):
+    if not path.is_relative_to(root):
         warnings.warn(
             f"{script} runs the her_jax package of another checkout ({root}), whose commit "
             "meta.json records; `pip install -e .` in the script's checkout makes them one",
