@@ -18,9 +18,10 @@ def final_success(tmp_path, config):
 
 @pytest.mark.parametrize("algo", ["ddpg", "td3", "sac"])
 def test_her_reaches_90_percent_on_fetch_reach_short(tmp_path, algo):
-    # 10 epochs of the default: the median of 3 CPU seeds first passes 0.9 at 8,000 to 10,000
-    # env steps with each learner (results/learners_reach_cpu), so a single seed gets some slack
-    config = TrainConfig(algo=algo, total_env_steps=20_000, eval_envs=64)
+    # Up to 10 epochs of the default, stopping at the first that reaches 0.9: the median of 3 CPU
+    # seeds first passes 0.9 at 8,000 to 10,000 env steps with each learner
+    # (results/learners_reach_cpu), so a single seed gets some slack
+    config = TrainConfig(algo=algo, total_env_steps=20_000, eval_envs=64, stop_at_success=0.9)
     success = final_success(tmp_path, config)
     assert success[0] >= 0.9, success
 
