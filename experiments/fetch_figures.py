@@ -43,13 +43,17 @@ class CurveArgs:
 
     The defaults size the learner for one H100. On a CPU the reference's replay
     ratio costs about an hour per 300,000 env steps and seed: e.g. `--seeds 2
-    --num-envs 2 --batch-size 256 --updates-per-cycle 40 --eval-envs 50`.
+    --num-envs 2 --cycles-per-epoch 50 --batch-size 256 --updates-per-cycle 40 --eval-envs 50
+    --buffer-capacity 300000`, the `push_cpu` preset of `train.py`.
     """
 
     seeds: int = 5
     """Seeds per variant."""
     num_envs: int = 1024
     """Environments per member."""
+    cycles_per_epoch: int = 5
+    """Cycles between evaluations (an epoch); with few environments raise it, so that the
+    evaluation's episodes stay a small share of the epoch."""
     buffer_capacity: int = 2_000_000
     """Transitions per member's buffer (size to the card: 2 variants x seeds buffers)."""
     batch_size: int = 4096
@@ -80,7 +84,8 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
     """
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps or BUDGETS[task],
-        num_envs=args.num_envs, buffer_capacity=args.buffer_capacity, cycles_per_epoch=5,
+        num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,
+        cycles_per_epoch=args.cycles_per_epoch,
         updates_per_cycle=args.updates_per_cycle, target_update_interval=40,
         batch_size=args.batch_size, eval_envs=args.eval_envs,
         checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
