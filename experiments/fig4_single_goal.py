@@ -36,7 +36,8 @@ class Args(CurveArgs):
     out_dir: Path = RESULTS / "fig4_single_goal"
     """Where the runs and the plot go."""
     multi_goal_dir: Path = RESULTS / "fig3_fetch"
-    """Fig. 3's runs, drawn dashed for comparison where `<dir>/<task>/metrics.csv` exists."""
+    """Fig. 3's runs, drawn dashed for comparison where one of `<dir>/*/metrics.csv` trained
+    the same task with the same learner."""
 
 
 def single_goal(task: str, goal_seed: int) -> tuple[float, float, float]:
@@ -57,7 +58,7 @@ def main(args: Args) -> list[Path]:
         config = curve_config(task, args, args.out_dir / task, fixed_goal=goal)
         paths.append(train_curves(config, args.smoke))
     out_png = args.out_dir / "fig4_single_goal.png"
-    plot_fig4(paths, out_png, args.multi_goal_dir)
+    plot_fig4(paths, out_png, sorted(args.multi_goal_dir.glob("*/metrics.csv")))
     print(f"wrote {out_png}")
     return paths
 

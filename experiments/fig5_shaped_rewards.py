@@ -36,7 +36,8 @@ class Args(CurveArgs):
     out_dir: Path = RESULTS / "fig5_shaped"
     """Where the runs and the plot go."""
     sparse_dir: Path = RESULTS / "fig3_fetch"
-    """Fig. 3's sparse-reward runs, drawn dashed where `<dir>/<task>/metrics.csv` exists."""
+    """Fig. 3's sparse-reward runs, drawn dashed where one of `<dir>/*/metrics.csv` trained the
+    same task with the same learner."""
 
 
 def main(args: Args) -> list[Path]:
@@ -52,7 +53,7 @@ def main(args: Args) -> list[Path]:
             config = curve_config(task, args, out_dir, reward_type="dense", dense_exponent=p)
             paths.append(train_curves(config, args.smoke))
     out_png = args.out_dir / "fig5_shaped.png"
-    plot_fig5(paths, out_png, args.sparse_dir)
+    plot_fig5(paths, out_png, sorted(args.sparse_dir.glob("*/metrics.csv")))
     print(f"wrote {out_png}")
     return paths
 

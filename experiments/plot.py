@@ -127,12 +127,29 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
     plt.close(fig)
 
 
-def _reference(reference_dir: Path | None, task: str, suffix: str) -> list[Curve]:
-    """Fig. 3's curves of `task` as dashed references, where that run exists."""
-    path = reference_dir / task / "metrics.csv" if reference_dir else None
-    if path is None or not path.exists():
-        return []
-    return [(LABELS[s] + suffix, path, s, COLORS[s], "--") for s in ("future", "none")]
+#: What makes two runs' curves comparable: the same learner, fed the same way.
+LEARNER_FIELDS = (
+    "env", "algo", "num_envs", "cycles_per_epoch", "updates_per_cycle", "batch_size",
+    "target_update_interval", "hidden",
+)  # fmt: skip
+
+
+def _reference(runs: list[Path], like: Path, suffix: str) -> list[Curve]:
+    """Dashed curves of the first of `runs` (metrics.csv paths) that trained the task and
+    learner of `like` with sparse rewards and sampled goals: the Fig. 3 run to set beside a
+    Fig. 4 or 5 run. None where no run matches, so no curve of another setting stands in."""
+    mine, _ = load_config(like.parent)
+    for path in runs:
+        if not path.exists():
+            continue
+        theirs, _ = load_config(path.parent)
+        if theirs.reward_type not in ("", "sparse") or theirs.fixed_goal is not None:
+            continue
+        if all(getattr(theirs, f) == getattr(mine, f) for f in LEARNER_FIELDS):
+            drawn = {r["strategy"] for r in read_csv(path)}
+            strategies = [s for s in ("future", "none") if s in drawn]
+            return [(LABELS[s] + suffix, path, s, COLORS[s], "--") for s in strategies]
+    return []
 
 
 def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
@@ -173,27 +190,30 @@ def plot_push_replay_ratio(
     )
 
 
-def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_dir: Path | None) -> None:
-    """Fig. 4: single-goal curves, with Fig. 3's multi-goal ones dashed where they exist."""
+def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_runs: list[Path]) -> None:
+    """Fig. 4: single-goal curves, with the multi-goal ones of the same task and learner (the
+    first match among `multi_goal_runs`, metrics.csv paths) dashed where one exists."""
     panels = {}
     for p in metrics_csvs:
         single = [(LABELS[s] + ", single goal", p, s, COLORS[s], "-") for s in ("future", "none")]
-        panels[p.parent.name] = single + _reference(multi_goal_dir, p.parent.name, ", multi-goal")
+        panels[p.parent.name] = single + _reference(multi_goal_runs, p, ", multi-goal")
     plot_curve_panels(panels, out_png)
 
 
-def plot_fig5(metrics_csvs: list[Path], out_png: Path, sparse_dir: Path | None) -> None:
-    """Fig. 5: shaped-reward curves (`<task>/p<p>/metrics.csv`), Fig. 3's sparse ones dashed."""
+def plot_fig5(metrics_csvs: list[Path], out_png: Path, sparse_runs: list[Path]) -> None:
+    """Fig. 5: shaped-reward curves (`<task>/p<p>/metrics.csv`), with the sparse ones of the same
+    task and learner (the first match among `sparse_runs`) dashed where one exists."""
     styles = ["-", ":", "-."]
     tags = sorted({p.parent.name for p in metrics_csvs})  # p1, p2, ...
-    panels = defaultdict(list)
+    panels, first_run = defaultdict(list), {}
     for p in sorted(metrics_csvs):
         task, tag = p.parent.parent.name, p.parent.name
         style, exponent = styles[tags.index(tag) % len(styles)], tag.removeprefix("p")
         for s in ("future", "none"):
             panels[task].append((f"{LABELS[s]}, -|g-ag|^{exponent}", p, s, COLORS[s], style))
+        first_run.setdefault(task, p)
     for task in panels:
-        panels[task] += _reference(sparse_dir, task, ", sparse")
+        panels[task] += _reference(sparse_runs, first_run[task], ", sparse")
     plot_curve_panels(dict(panels), out_png)
 
 
@@ -236,7 +256,8 @@ def main(results: Path = RESULTS) -> list[Path]:
     """Redraw every figure whose CSVs exist, in `fig<N>_<name>` folders and their variants.
 
     A folder with a suffix (e.g. `fig3_fetch_cpu`) is drawn too; Fig. 4 and 5 take
-    their dashed references from the Fig. 3 folder with the same suffix.
+    their dashed references from the Fig. 3 folder with the same suffix, or from a `train_*`
+    run, whichever trained the same task with the same learner.
     """
     drawn = []
     fig1 = sorted(results.glob("fig1_bitflip*/summary.csv"))
@@ -250,15 +271,20 @@ def main(results: Path = RESULTS) -> list[Path]:
         if csvs := sorted(folder.glob("*/metrics.csv")):
             plot_fig3(csvs, folder / "fig3_fetch.png")
             drawn.append(folder / "fig3_fetch.png")
+    # Fig. 4 and 5 draw beside them the sparse, many-goal run of the same task and learner:
+    # Fig. 3's with the same suffix, else a single training run (e.g. train_push_cpu)
+    single_runs = sorted(results.glob("train_*/metrics.csv"))
     for folder in sorted(results.glob("fig4_single_goal*/")):
-        reference = results / ("fig3_fetch" + folder.name.removeprefix("fig4_single_goal"))
+        fig3 = results / ("fig3_fetch" + folder.name.removeprefix("fig4_single_goal"))
         if csvs := sorted(folder.glob("*/metrics.csv")):
-            plot_fig4(csvs, folder / "fig4_single_goal.png", reference)
+            references = sorted(fig3.glob("*/metrics.csv")) + single_runs
+            plot_fig4(csvs, folder / "fig4_single_goal.png", references)
             drawn.append(folder / "fig4_single_goal.png")
     for folder in sorted(results.glob("fig5_shaped*/")):
-        reference = results / ("fig3_fetch" + folder.name.removeprefix("fig5_shaped"))
+        fig3 = results / ("fig3_fetch" + folder.name.removeprefix("fig5_shaped"))
         if csvs := sorted(folder.glob("*/p*/metrics.csv")):
-            plot_fig5(csvs, folder / "fig5_shaped.png", reference)
+            references = sorted(fig3.glob("*/metrics.csv")) + single_runs
+            plot_fig5(csvs, folder / "fig5_shaped.png", references)
             drawn.append(folder / "fig5_shaped.png")
     for folder in sorted(results.glob("fig6_ablation*/")):
         if (folder / "summary.csv").exists():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from her_jax.config import TrainConfig
 from her_jax.run import config_to_json, run
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
@@ -127,3 +128,32 @@ def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):
     (bitflip / "config.json").write_text(json.dumps(saved | {"variants": [["future", 4.0]]}))
     with pytest.raises(ValueError, match="has no picture"):
         watch.main(watch.Args(run_dir=bitflip))
+
+
+def test_fig4_and_5_references_are_runs_of_the_same_task_and_learner(tmp_path):
+    def run_folder(name, strategies, **fields):
+        folder = tmp_path / name
+        folder.mkdir(parents=True)
+        config = dataclasses.replace(TrainConfig(env="fetch_push"), **fields)
+        variants = [[s, 4.0] for s in strategies]
+        (folder / "config.json").write_text(
+            json.dumps(config_to_json(config) | {"variants": variants})
+        )
+        rows = "".join(f"{s},0,500,0.5\n" for s in strategies)
+        (folder / "metrics.csv").write_text("strategy,seed,env_steps,success_rate\n" + rows)
+        return folder / "metrics.csv"
+
+    shaped = run_folder("shaped/fetch_push/p1", ["future", "none"], reward_type="dense", num_envs=2)
+    gpu_sized = run_folder("fig3/fetch_push", ["future", "none"], num_envs=1024)
+    other_task = run_folder("fig3/fetch_slide", ["future", "none"], env="fetch_slide", num_envs=2)
+    dense = run_folder("dense", ["future"], reward_type="dense", num_envs=2)
+    one_goal = run_folder("one_goal", ["future"], fixed_goal=(1.3, 0.7, 0.42), num_envs=2)
+    same = run_folder("train_push", ["future"], num_envs=2)
+    candidates = [gpu_sized, other_task, dense, one_goal, tmp_path / "missing.csv", same]
+    # only the sparse, many-goal run of the same task and learner, and only its strategies
+    assert plot._reference(candidates, shaped, ", sparse") == [
+        ("DDPG+HER (future, k=4), sparse", same, "future", "C0", "--")
+    ]
+    assert plot._reference(candidates[:-1], shaped, ", sparse") == []
+    plot.plot_fig5([shaped], tmp_path / "fig5.png", candidates)
+    assert (tmp_path / "fig5.png").stat().st_size > 10_000

@@ -1,5 +1,8 @@
 """The environment registry: names and overrides are checked before anything is built."""
 
+import subprocess
+import sys
+
 import pytest
 
 from her_jax import envs
@@ -24,3 +27,10 @@ def test_registered_names():
         "fetch_pick_and_place",
     )
     assert isinstance(envs.make("bitflip"), envs.GoalEnv)
+
+
+def test_importing_prints_nothing():
+    # mujoco-mjx's notice that its optional warp backend is missing is kept off stdout
+    code = "import her_jax.normalizer, her_jax.envs.fetch"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == ""

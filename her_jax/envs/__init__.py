@@ -2,7 +2,7 @@
 
     env = her_jax.envs.make("bitflip", n_bits=16)
 
-Tasks are imported on first use, so bit-flipping never loads MuJoCo.
+Tasks are imported on first use, so bit-flipping never builds a MuJoCo model.
 """
 
 from __future__ import annotations
