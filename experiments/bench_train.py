@@ -94,6 +94,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
         "k": config.k,
         "seeds": config.seeds, "num_envs": config.num_envs, "batch_size": config.batch_size,
         "updates_per_cycle": config.updates_per_cycle,
+        "target_update_interval": config.target_update_interval,
         "eval_episodes_per_seed": config.eval_envs, "time_limit_s": config.time_limit_s,
         "final_success_median": epochs[-1]["success_median"],
         "env_steps_per_s_last_epoch": epochs[-1]["env_steps_per_s"],

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from her_jax.meta import short_commit  # noqa: E402
-from her_jax.run import load_config  # noqa: E402
+from her_jax.run_folder import load_config  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 

@@ -23,7 +23,7 @@ import tyro
 from plot import read_csv
 
 from her_jax.meta import short_commit, write_csv
-from her_jax.run import load_config
+from her_jax.run_folder import load_config
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 

@@ -29,7 +29,8 @@ from her_jax.checkpoint import Checkpoints  # noqa: E402
 from her_jax.envs.fetch.env import FetchEnv  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_gif  # noqa: E402
 from her_jax.rollout import run_states  # noqa: E402
-from her_jax.run import init_states, load_config, run_members  # noqa: E402
+from her_jax.run import init_states, run_members  # noqa: E402
+from her_jax.run_folder import load_config  # noqa: E402
 from her_jax.train import make_train  # noqa: E402
 
 

@@ -3,7 +3,8 @@
 `run(config)` trains `config.seeds` seeds as one vmapped program; with
 `variants=[(strategy, k), ...]` it trains every variant for every seed, still
 one program (strategy and k are data), its members split across the devices
-(`her_jax.sharding`). It writes into `config.out_dir`:
+(`her_jax.sharding`). It writes into `config.out_dir` (`her_jax.run_folder`
+reads the files back):
 
   config.json   the whole configuration
   meta.json     device, versions, commit, start time, seconds spent setting up, tracing and
@@ -15,8 +16,6 @@ one program (strategy and k are data), its members split across the devices
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import json
 import signal
 import time
@@ -35,27 +34,13 @@ from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.memory import check_state_fits
+from her_jax.run_folder import MetricsLog, Variant, load_config, save_config
 from her_jax.sharding import member_sharding
 from her_jax.train import Trainer, make_train
-
-FIRST_COLUMNS = [
-    "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
-    "success_any", "steps_to_success",
-]  # fmt: skip
-TIMING_COLUMNS = ("wall_time_s", "env_steps_per_s", "updates_per_s")
 
 
 class NonFiniteError(RuntimeError):
     """A loss became NaN or infinite inside the compiled epoch."""
-
-
-def config_to_json(config: TrainConfig) -> dict:
-    return {
-        k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()
-    }
-
-
-Variant = tuple[str, float]  # (goal strategy, k)
 
 
 def check_variants(variants: list[Variant]) -> None:
@@ -141,43 +126,6 @@ def check_finite(metrics: dict, epoch: int, members: list[tuple[str, float, int]
     )
 
 
-class _Logger:
-    """metrics.csv (and optional TensorBoard events) in the run folder."""
-
-    def __init__(self, out_dir: Path, append: bool, tensorboard: bool):
-        self.path = out_dir / "metrics.csv"
-        self.append = append and self.path.exists()
-        self.columns: list[str] | None = None
-        self.writer = None
-        if tensorboard:
-            from tensorboardX import SummaryWriter
-
-            self.writer = SummaryWriter(str(out_dir / "tensorboard"))
-
-    def write(self, rows: list[dict]) -> None:
-        if self.columns is None:
-            rest = sorted(set(rows[0]) - set(FIRST_COLUMNS))
-            self.columns = FIRST_COLUMNS + rest
-            if self.append:
-                with self.path.open() as f:
-                    self.columns = next(csv.reader(f))
-            else:
-                with self.path.open("w", newline="") as f:
-                    csv.writer(f).writerow(self.columns)
-        with self.path.open("a", newline="") as f:
-            writer = csv.DictWriter(f, self.columns, extrasaction="ignore")
-            writer.writerows(rows)
-        if self.writer is not None:
-            for row in rows:
-                for name, value in row.items():
-                    if isinstance(value, float | int) and name not in ("seed", "env_steps"):
-                        self.writer.add_scalar(f"seed{row['seed']}/{name}", value, row["env_steps"])
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
 def warn_invalid_actions(metrics: dict, epoch: int, members: list) -> None:
     """The environments zero invalid (NaN, out-of-range) actions on device; say so here."""
     for name in ("rate_invalid_action", "eval_rate_invalid_action"):
@@ -190,23 +138,6 @@ def warn_invalid_actions(metrics: dict, epoch: int, members: list) -> None:
                 RuntimeWarning,
                 stacklevel=2,
             )
-
-
-def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
-    """The config and variants a run saved in `out_dir/config.json`.
-
-    Fields the run predates take their defaults.
-    """
-    path = Path(out_dir) / "config.json"
-    if not path.exists():
-        raise FileNotFoundError(f"no config.json in {out_dir}: not a run folder")
-    saved = json.loads(path.read_text())
-    variants = [tuple(v) for v in saved.pop("variants")]
-    saved.pop("replay_ratio", None)  # derived from the fields
-    saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
-    if saved.get("fixed_goal") is not None:
-        saved["fixed_goal"] = tuple(saved["fixed_goal"])
-    return TrainConfig(**saved), variants
 
 
 def check_resumable(
@@ -257,11 +188,7 @@ def run(
             raise FileNotFoundError(f"--resume: no checkpoint under {out / 'checkpoints'}")
         state, host = checkpoints.restore(latest, state)
         first_epoch, wall_offset = latest, host["wall_time_s"]
-    saved_config = config_to_json(config) | {
-        "variants": [list(v) for v in variants],
-        "replay_ratio": config.replay_ratio(trainer.env.episode_length),  # derived, for readers
-    }
-    (out / "config.json").write_text(json.dumps(saved_config, indent=2))
+    save_config(out, config, variants, trainer.env.episode_length)
     info = meta.run_metadata() | {
         "resumed_from_epoch": first_epoch,
         "devices_used": len(sharding.device_set),
@@ -278,7 +205,7 @@ def run(
     # all before compiling: the environment, the state (restored when resuming), config.json
     info["setup_s"] = round(compile_start - start, 2)
     (out / "meta.json").write_text(json.dumps(info, indent=2))
-    logger = _Logger(out, append=config.resume, tensorboard=config.tensorboard)
+    logger = MetricsLog(out, append=config.resume, tensorboard=config.tensorboard)
     bar = tqdm(
         total=trainer.num_epochs * trainer.steps_per_epoch,
         initial=first_epoch * trainer.steps_per_epoch,

@@ -88,6 +88,7 @@ def test_bench_train_reports_time_to_success(tmp_path):
     reached = [m >= 0.95 for m in medians]
     assert reached.index(True) == len(epochs) - 1 if any(reached) else len(epochs) == 16
     assert summary["seeds"] == 3 and summary["compilation_cache"].startswith("off")
+    assert (summary["updates_per_cycle"], summary["target_update_interval"]) == (8, 8)
     # the epoch is compiled before the first one runs, and that time is reported on its own
     assert 0 < summary["compile_s"] < float(epochs[0]["wall_time_s"])
     assert 0 < summary["setup_s"] + summary["compile_s"] < float(epochs[0]["wall_time_s"])

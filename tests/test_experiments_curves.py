@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from her_jax.config import TrainConfig
-from her_jax.run import config_to_json, run
+from her_jax.run import run
+from her_jax.run_folder import config_to_json
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))

@@ -17,7 +17,7 @@ import jax
 import numpy as np
 import pytest
 
-from her_jax.run import TIMING_COLUMNS
+from her_jax.run_folder import TIMING_COLUMNS
 from her_jax.sharding import devices_for, member_sharding
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from her_jax.config import TrainConfig
 from her_jax.meta import write_csv
-from her_jax.run import config_to_json
+from her_jax.run_folder import config_to_json
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))

@@ -18,7 +18,8 @@ from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
 from her_jax.interrupt import Stopped
 from her_jax.rollout import run_episodes
-from her_jax.run import TIMING_COLUMNS, NonFiniteError, _Logger, run
+from her_jax.run import NonFiniteError, run
+from her_jax.run_folder import TIMING_COLUMNS, MetricsLog
 from her_jax.train import make_env, make_train
 
 BITFLIP = TrainConfig(
@@ -146,7 +147,7 @@ def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signal handlers are set in the main thread only")
     full, _ = four_epochs
-    write = _Logger.write
+    write = MetricsLog.write
     signals = {2: signal.SIGINT, 3: signal.SIGTERM}  # Ctrl-C, then a scheduler's stop
 
     def write_then_signal(self, epoch_rows):  # the signal arrives during this epoch
@@ -154,7 +155,7 @@ def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
         if epoch_rows[0]["epoch"] in signals:
             os.kill(os.getpid(), signals[epoch_rows[0]["epoch"]])
 
-    monkeypatch.setattr(_Logger, "write", write_then_signal)
+    monkeypatch.setattr(MetricsLog, "write", write_then_signal)
     stopped = dataclasses.replace(full, out_dir=tmp_path / "stopped")  # saves only at the end
     with pytest.raises(Stopped, match="SIGINT"):
         run(stopped, progress=False)

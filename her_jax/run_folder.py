@@ -1,0 +1,98 @@
+"""What a run leaves in its folder, and reading it back.
+
+  config.json   the whole TrainConfig, with the run's variants and its replay ratio
+  metrics.csv   one row per member and epoch, FIRST_COLUMNS first
+  tensorboard/  the same numbers as TensorBoard events, when asked for
+
+`her_jax.run` writes them; `experiments/` (plots, summaries, watch.py) and
+`--resume` read them back with `load_config`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from pathlib import Path
+
+from her_jax.config import TrainConfig
+
+FIRST_COLUMNS = [
+    "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
+    "success_any", "steps_to_success",
+]  # fmt: skip
+TIMING_COLUMNS = ("wall_time_s", "env_steps_per_s", "updates_per_s")
+
+Variant = tuple[str, float]  # (goal strategy, k)
+
+
+def config_to_json(config: TrainConfig) -> dict:
+    """The config as JSON-ready values (paths as strings)."""
+    return {
+        k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()
+    }
+
+
+def save_config(out_dir: Path, config: TrainConfig, variants: list[Variant], episode_length: int):
+    """Write `out_dir/config.json`: the config, the variants and, for readers, the replay ratio
+    it implies (which `load_config` drops again, being derived)."""
+    saved = config_to_json(config) | {
+        "variants": [list(v) for v in variants],
+        "replay_ratio": config.replay_ratio(episode_length),
+    }
+    (Path(out_dir) / "config.json").write_text(json.dumps(saved, indent=2))
+
+
+def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
+    """The config and variants a run saved in `out_dir/config.json`.
+
+    Fields the run predates take their defaults.
+    """
+    path = Path(out_dir) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no config.json in {out_dir}: not a run folder")
+    saved = json.loads(path.read_text())
+    variants = [tuple(v) for v in saved.pop("variants")]
+    saved.pop("replay_ratio", None)  # derived from the fields
+    saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
+    if saved.get("fixed_goal") is not None:
+        saved["fixed_goal"] = tuple(saved["fixed_goal"])
+    return TrainConfig(**saved), variants
+
+
+class MetricsLog:
+    """metrics.csv (and optional TensorBoard events) in the run folder: the first row's
+    columns, FIRST_COLUMNS then the rest sorted, hold for the whole run (a resumed one too)."""
+
+    def __init__(self, out_dir: Path, append: bool, tensorboard: bool):
+        self.path = out_dir / "metrics.csv"
+        self.append = append and self.path.exists()
+        self.columns: list[str] | None = None
+        self.writer = None
+        if tensorboard:
+            from tensorboardX import SummaryWriter
+
+            self.writer = SummaryWriter(str(out_dir / "tensorboard"))
+
+    def write(self, rows: list[dict]) -> None:
+        if self.columns is None:
+            rest = sorted(set(rows[0]) - set(FIRST_COLUMNS))
+            self.columns = FIRST_COLUMNS + rest
+            if self.append:
+                with self.path.open() as f:
+                    self.columns = next(csv.reader(f))
+            else:
+                with self.path.open("w", newline="") as f:
+                    csv.writer(f).writerow(self.columns)
+        with self.path.open("a", newline="") as f:
+            writer = csv.DictWriter(f, self.columns, extrasaction="ignore")
+            writer.writerows(rows)
+        if self.writer is not None:
+            for row in rows:
+                for name, value in row.items():
+                    if isinstance(value, float | int) and name not in ("seed", "env_steps"):
+                        self.writer.add_scalar(f"seed{row['seed']}/{name}", value, row["env_steps"])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
