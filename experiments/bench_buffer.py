@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import tyro
 
 from her_jax import her, meta, replay
+from her_jax.errors import ConfigError, exit_on_config_error
 
 OBS, GOAL, ACT, T = 25, 3, 4, 50
 
@@ -93,7 +94,7 @@ def timed_donating(fn, state, *args):
 
 def main(args: Args) -> None:
     if args.repeats < 1 or min(args.batch_sizes) < 1:
-        raise ValueError("repeats and every batch size must be >= 1")
+        raise ConfigError("repeats and every batch size must be >= 1")
     capacity = replay.capacity_in_episodes(args.capacity, T, 1)
     example = jax.tree.map(lambda x: x[0], random_episodes(jax.random.key(0), 1))
     state = replay.add(replay.init(example, capacity), random_episodes(jax.random.key(1), capacity))
@@ -101,7 +102,7 @@ def main(args: Args) -> None:
     for batch in args.batch_sizes:
         n_eps = -(-batch // T)  # whole episodes per add
         if n_eps > capacity:
-            raise ValueError(f"an add of {n_eps} episodes does not fit {capacity} slots")
+            raise ConfigError(f"an add of {n_eps} episodes does not fit {capacity} slots")
         episodes = random_episodes(jax.random.key(2), n_eps)
 
         # donated, as in training: without donation every add copies the whole buffer
@@ -128,4 +129,5 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

@@ -25,6 +25,7 @@ from bench_train import benchmark_config, pop_label
 from train import pop_option
 
 from her_jax import meta
+from her_jax.errors import exit_on_config_error
 from her_jax.run import compile_epoch, init_states
 from her_jax.sharding import member_sharding
 from her_jax.train import make_train
@@ -136,4 +137,5 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    with exit_on_config_error():
+        main(sys.argv[1:])

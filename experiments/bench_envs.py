@@ -21,6 +21,7 @@ import tyro
 
 from her_jax import meta
 from her_jax.envs import make
+from her_jax.errors import exit_on_config_error
 
 # push first: its targets are the ones that matter, and a run cut short keeps what it timed
 TASKS = ("fetch_push", "fetch_reach", "fetch_slide", "fetch_pick_and_place")
@@ -107,4 +108,5 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

@@ -24,6 +24,7 @@ from train import is_plain_name, parse, pop_option
 
 from her_jax import meta
 from her_jax.config import TrainConfig
+from her_jax.errors import exit_on_config_error
 from her_jax.run import run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -117,4 +118,5 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    with exit_on_config_error():
+        main(sys.argv[1:])

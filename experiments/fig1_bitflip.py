@@ -21,6 +21,7 @@ from plot import plot_fig1
 
 from her_jax import meta
 from her_jax.config import TrainConfig
+from her_jax.errors import exit_on_config_error
 from her_jax.run import run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -88,4 +89,5 @@ def main(args: Args) -> Path:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

@@ -21,6 +21,7 @@ from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_cu
 from plot import plot_fig3
 
 from her_jax import meta
+from her_jax.errors import exit_on_config_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,4 +46,5 @@ def main(args: Args) -> list[Path]:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

@@ -25,6 +25,7 @@ from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_cu
 from plot import plot_fig5
 
 from her_jax import meta
+from her_jax.errors import ConfigError, exit_on_config_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Args(CurveArgs):
 
 def main(args: Args) -> list[Path]:
     if any(p <= 0 for p in args.exponents):
-        raise ValueError(f"exponents must be > 0, got {args.exponents}")
+        raise ConfigError(f"exponents must be > 0, got {args.exponents}")
     if args.smoke:
         args = dataclasses.replace(args, tasks=(SMOKE_TASK,), exponents=(2.0,), seeds=2)
     meta.git_commit()  # the commit of the code this process starts with
@@ -59,4 +60,5 @@ def main(args: Args) -> list[Path]:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

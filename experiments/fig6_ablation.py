@@ -36,6 +36,7 @@ from train import is_plain_name
 
 from her_jax import meta
 from her_jax.config import TrainConfig
+from her_jax.errors import ConfigError, exit_on_config_error
 from her_jax.run import run, run_members
 
 
@@ -101,12 +102,12 @@ def check_parts(args: Args) -> None:
     """Refuse a part whose members another part under --out-dir has trained already (their
     curves would mix in the summary), before anything is compiled."""
     if args.part and not is_plain_name(args.part):
-        raise ValueError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
+        raise ConfigError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
     for task in args.tasks:
         done = trained_members(args.out_dir / task, skip=run_dir(args, task))
         if clash := [m for m in run_members(config_for(args, task), variants(args)) if m in done]:
             (s, k, seed), where = clash[0], done[clash[0]]
-            raise ValueError(
+            raise ConfigError(
                 f"{task}: {len(clash)} members of this part were trained in {where} already, "
                 f"e.g. strategy {s}, k {k:g}, seed {seed}"
                 + ("; pass --no-baseline" if s == "none" else "; choose other --ks or --part")
@@ -176,4 +177,5 @@ def main(args: Args) -> Path:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

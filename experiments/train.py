@@ -28,6 +28,7 @@ import jax
 import tyro
 
 from her_jax.config import TrainConfig
+from her_jax.errors import exit_on_config_error
 from her_jax.interrupt import Stopped
 from her_jax.run import run
 
@@ -112,4 +113,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with exit_on_config_error():
+        main()

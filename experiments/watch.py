@@ -28,6 +28,7 @@ import tyro  # noqa: E402
 from her_jax.checkpoint import Checkpoints  # noqa: E402
 from her_jax.envs.fetch.env import FetchEnv  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_gif  # noqa: E402
+from her_jax.errors import ConfigError, exit_on_config_error  # noqa: E402
 from her_jax.rollout import run_states  # noqa: E402
 from her_jax.run import init_states, run_members  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
@@ -57,15 +58,15 @@ def load_member(run_dir: Path, member: int):
     config, variants = load_config(run_dir)
     members = run_members(config, variants)
     if not 0 <= member < len(members):
-        raise ValueError(f"member must lie in [0, {len(members)}) for this run, got {member}")
+        raise ConfigError(f"member must lie in [0, {len(members)}) for this run, got {member}")
     trainer = make_train(config)
     if not isinstance(trainer.env, FetchEnv):
-        raise ValueError(f"watch draws the Fetch tasks; {config.env!r} has no picture")
+        raise ConfigError(f"watch draws the Fetch tasks; {config.env!r} has no picture")
     checkpoints = Checkpoints(Path(run_dir) / "checkpoints")
     try:
         epoch = checkpoints.latest_epoch()
         if epoch is None:
-            raise FileNotFoundError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
+            raise ConfigError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
         state, _ = checkpoints.restore(epoch, init_states(trainer, variants))
     finally:
         checkpoints.close()
@@ -75,7 +76,7 @@ def load_member(run_dir: Path, member: int):
 def main(args: Args) -> list[dict]:
     """Play, print and draw the episodes; returns one dict per episode."""
     if args.episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {args.episodes}")
+        raise ConfigError(f"episodes must be >= 1, got {args.episodes}")
     trainer, state, (strategy, k, seed) = load_member(args.run_dir, args.member)
     env = trainer.env
     policy = trainer.policy(state, explore=False)
@@ -101,4 +102,5 @@ def main(args: Args) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

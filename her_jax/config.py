@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from her_jax import her
+from her_jax.errors import ConfigError
 
 ALGOS = ("ddpg", "td3", "sac", "dqn")
 DISCRETE_ALGOS = ("dqn",)
@@ -154,15 +155,15 @@ class TrainConfig:
 def _positive(config: TrainConfig, *names: str) -> None:
     for name in names:
         if getattr(config, name) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
+            raise ConfigError(f"{name} must be >= 1, got {getattr(config, name)}")
 
 
 def validate(config: TrainConfig) -> None:
     """Check the config on its own; raises ValueError before anything is built or compiled."""
     if config.algo not in ALGOS:
-        raise ValueError(f"unknown algorithm {config.algo!r}; valid: {', '.join(ALGOS)}")
+        raise ConfigError(f"unknown algorithm {config.algo!r}; valid: {', '.join(ALGOS)}")
     if config.strategy not in her.STRATEGIES:
-        raise ValueError(
+        raise ConfigError(
             f"unknown goal strategy {config.strategy!r}; valid: {', '.join(her.STRATEGIES)}"
         )
     her.relabel_probability(config.k)  # k >= 0
@@ -171,42 +172,42 @@ def validate(config: TrainConfig) -> None:
         "target_update_interval", "batch_size", "eval_envs", "td3_policy_delay",
     )  # fmt: skip
     if config.updates_per_cycle % config.target_update_interval:
-        raise ValueError(
+        raise ConfigError(
             f"target_update_interval ({config.target_update_interval}) must divide "
             f"updates_per_cycle ({config.updates_per_cycle})"
         )
     if config.reward_type and config.reward_type not in REWARD_TYPES:
-        raise ValueError(
+        raise ConfigError(
             f"unknown reward_type {config.reward_type!r}; valid: {', '.join(REWARD_TYPES)}"
         )
     if config.dense_exponent < 0:
-        raise ValueError(
+        raise ConfigError(
             f"dense_exponent must be > 0 (0: the default), got {config.dense_exponent}"
         )
     if config.dense_exponent and config.reward_type != "dense":
-        raise ValueError(
+        raise ConfigError(
             f"dense_exponent {config.dense_exponent} needs reward_type 'dense', "
             f"got {config.reward_type or 'the default'!r}"
         )
     if not 0.0 <= config.polyak <= 1.0:
-        raise ValueError(f"polyak must lie in [0, 1], got {config.polyak}")
+        raise ConfigError(f"polyak must lie in [0, 1], got {config.polyak}")
     if not 0.0 <= config.stop_at_success <= 1.0:
-        raise ValueError(f"stop_at_success must lie in [0, 1], got {config.stop_at_success}")
+        raise ConfigError(f"stop_at_success must lie in [0, 1], got {config.stop_at_success}")
     if not 0.0 <= config.random_eps <= 1.0:
-        raise ValueError(f"random_eps must lie in [0, 1], got {config.random_eps}")
+        raise ConfigError(f"random_eps must lie in [0, 1], got {config.random_eps}")
     if not 0.0 <= config.gamma < 1.0:
-        raise ValueError(f"gamma must lie in [0, 1) (0: 1 - 1/T), got {config.gamma}")
+        raise ConfigError(f"gamma must lie in [0, 1) (0: 1 - 1/T), got {config.gamma}")
     if not config.hidden or min(config.hidden) < 1:
-        raise ValueError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
+        raise ConfigError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
     if config.devices < 0:
-        raise ValueError(f"devices must be >= 0 (0: all), got {config.devices}")
+        raise ConfigError(f"devices must be >= 0 (0: all), got {config.devices}")
     if config.time_limit_s < 0:
-        raise ValueError(f"time_limit_s must be >= 0 (0: no limit), got {config.time_limit_s}")
+        raise ConfigError(f"time_limit_s must be >= 0 (0: no limit), got {config.time_limit_s}")
     if config.checkpoint_every < -1:
-        raise ValueError(f"checkpoint_every must be >= -1, got {config.checkpoint_every}")
+        raise ConfigError(f"checkpoint_every must be >= -1, got {config.checkpoint_every}")
     for name in ("lr_actor", "lr_critic", "clip_obs", "clip_norm", "std_floor", "sac_init_alpha"):
         if not getattr(config, name) > 0:
-            raise ValueError(f"{name} must be > 0, got {getattr(config, name)}")
+            raise ConfigError(f"{name} must be > 0, got {getattr(config, name)}")
 
 
 def validate_for_env(config: TrainConfig, env) -> None:
@@ -214,14 +215,14 @@ def validate_for_env(config: TrainConfig, env) -> None:
     if env.discrete != (config.algo in DISCRETE_ALGOS):
         kind = "discrete" if env.discrete else "continuous"
         fits = [a for a in ALGOS if (a in DISCRETE_ALGOS) == env.discrete]
-        raise ValueError(
+        raise ConfigError(
             f"algorithm {config.algo!r} does not fit {config.env!r}, whose actions are {kind}; "
             f"use one of {', '.join(fits)}"
         )
     T = env.episode_length
     capacity = config.capacity_for(T)
     if capacity // T < config.num_envs:
-        raise ValueError(
+        raise ConfigError(
             f"buffer_capacity {capacity} holds {capacity // T} episodes, fewer than one cycle's "
             f"{config.num_envs}; use at least {config.num_envs * T}"
         )

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from her_jax.errors import ConfigError
 from her_jax.replay import BufferState, Episodes, sample_indices
 
 STRATEGIES = ("none", "final", "future", "episode", "random")
@@ -43,14 +44,14 @@ def strategy_index(strategy: str | int | jax.Array) -> jax.Array:
     """The int32 index of a strategy given by name or index; checks concrete values."""
     if isinstance(strategy, str):
         if strategy not in STRATEGIES:
-            raise ValueError(f"unknown goal strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
+            raise ConfigError(f"unknown goal strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
         return jnp.asarray(STRATEGIES.index(strategy), jnp.int32)
     values = _concrete(strategy)
     if values is not None:
         if not np.issubdtype(values.dtype, np.integer):
-            raise ValueError(f"a strategy index must be an int, got dtype {values.dtype}")
+            raise ConfigError(f"a strategy index must be an int, got dtype {values.dtype}")
         if values.size and (values.min() < 0 or values.max() >= len(STRATEGIES)):
-            raise ValueError(
+            raise ConfigError(
                 f"strategy index {values.tolist()} out of range; valid: 0..{len(STRATEGIES) - 1}"
                 f" for {', '.join(STRATEGIES)}"
             )
@@ -64,7 +65,7 @@ def relabel_probability(k: float) -> float:
     """
     k = float(k)
     if math.isnan(k) or k < 0:
-        raise ValueError(f"k (substitute goals per original) must be >= 0, got {k}")
+        raise ConfigError(f"k (substitute goals per original) must be >= 0, got {k}")
     return 1.0 if math.isinf(k) else 1.0 - 1.0 / (1.0 + k)
 
 
@@ -73,7 +74,7 @@ def _check_relabel_prob(p) -> None:
     if values is None:
         return
     if not np.all((values >= 0) & (values <= 1)):
-        raise ValueError(f"relabel_prob must lie in [0, 1], got {values.tolist()}")
+        raise ConfigError(f"relabel_prob must lie in [0, 1], got {values.tolist()}")
 
 
 def sample_goals(
@@ -188,7 +189,7 @@ def sample_batch(
 ) -> Transition:
     """Uniform transitions from the buffer, relabelled: the training batch of one update."""
     if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     episodes: Episodes = buffer.data
     k_idx, k_goal = jax.random.split(key)
     ep, t = sample_indices(k_idx, buffer, batch_size, episodes.action.shape[1])

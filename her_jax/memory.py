@@ -12,6 +12,8 @@ import os
 
 import jax
 
+from her_jax.errors import ConfigError
+
 
 def tree_bytes(tree) -> int:
     """Bytes of every array (or `jax.ShapeDtypeStruct`) leaf of `tree`."""
@@ -45,7 +47,7 @@ def check_state_fits(state, buffer, num_devices: int, num_members: int, capacity
     if limit is None or need <= limit:
         return
     gib = 2**30
-    raise ValueError(
+    raise ConfigError(
         f"the training state needs {need / gib:.1f} GiB per device, more than the "
         f"{limit / gib:.1f} GiB of {device.device_kind}: its replay buffers hold "
         f"{tree_bytes(buffer) / gib:.1f} GiB ({num_members} members x {capacity:,} transitions"

@@ -22,6 +22,8 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from her_jax.errors import ConfigError
+
 #: Default capacity in transitions. The reference runs keep 1e6 transitions on
 #: each of 19 workers, so their 4.75e6-step runs never wrap: one buffer of
 #: 5e6 transitions does the same.
@@ -52,12 +54,12 @@ class BufferState:
 def capacity_in_episodes(capacity_transitions: int, episode_length: int, add_batch: int) -> int:
     """Slots needed for `capacity_transitions`, checked against the size of one add."""
     if episode_length < 1:
-        raise ValueError(f"episode_length must be >= 1, got {episode_length}")
+        raise ConfigError(f"episode_length must be >= 1, got {episode_length}")
     if add_batch < 1:
-        raise ValueError(f"episodes per add must be >= 1, got {add_batch}")
+        raise ConfigError(f"episodes per add must be >= 1, got {add_batch}")
     episodes = capacity_transitions // episode_length
     if episodes < add_batch:
-        raise ValueError(
+        raise ConfigError(
             f"buffer capacity of {capacity_transitions} transitions holds {episodes} episodes of "
             f"{episode_length} steps, fewer than one add of {add_batch} episodes; "
             f"use a capacity of at least {add_batch * episode_length} transitions"
@@ -68,7 +70,7 @@ def capacity_in_episodes(capacity_transitions: int, episode_length: int, add_bat
 def init(example_episode: Any, capacity_episodes: int) -> BufferState:
     """An empty buffer shaped like `example_episode` (one episode, no leading axis)."""
     if capacity_episodes < 1:
-        raise ValueError(f"capacity_episodes must be >= 1, got {capacity_episodes}")
+        raise ConfigError(f"capacity_episodes must be >= 1, got {capacity_episodes}")
     data = jax.tree.map(
         lambda x: jnp.zeros((capacity_episodes, *jnp.shape(x)), jnp.asarray(x).dtype),
         example_episode,
@@ -82,7 +84,7 @@ def add(state: BufferState, episodes: Any) -> BufferState:
     capacity = state.capacity_episodes
     n = jax.tree.leaves(episodes)[0].shape[0]
     if n > capacity:
-        raise ValueError(f"cannot add {n} episodes to a buffer of {capacity} episodes")
+        raise ConfigError(f"cannot add {n} episodes to a buffer of {capacity} episodes")
     slots = (state.insert + jnp.arange(n)) % capacity  # [N], wraps past the end
     data = jax.tree.map(lambda buf, x: buf.at[slots].set(x.astype(buf.dtype)), state.data, episodes)
     return state.replace(

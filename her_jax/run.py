@@ -32,6 +32,7 @@ from tqdm import tqdm
 from her_jax import her, meta
 from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
+from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.memory import check_state_fits
 from her_jax.run_folder import MetricsLog, Variant, load_config, save_config
@@ -45,7 +46,7 @@ class NonFiniteError(RuntimeError):
 
 def check_variants(variants: list[Variant]) -> None:
     if not variants:
-        raise ValueError("variants must hold at least one (strategy, k) pair")
+        raise ConfigError("variants must hold at least one (strategy, k) pair")
     for strategy, k in variants:
         her.strategy_index(strategy)
         her.relabel_probability(k)
@@ -146,17 +147,17 @@ def check_resumable(
     """A resumed run must keep the shapes of the saved one (the buffer's above all)."""
     old, old_variants = load_config(out)
     if old_variants != [tuple(v) for v in variants]:
-        raise ValueError(f"--resume: variants {variants} differ from the saved {old_variants}")
+        raise ConfigError(f"--resume: variants {variants} differ from the saved {old_variants}")
     for name in (
         "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal", "num_envs", "seeds",
         "hidden", "batch_size",
     ):  # fmt: skip
         value, before = getattr(config, name), getattr(old, name)
         if value != before:
-            raise ValueError(f"--resume: {name} is {value!r} but the saved run used {before!r}")
+            raise ConfigError(f"--resume: {name} is {value!r} but the saved run used {before!r}")
     T = trainer.env.episode_length
     if old.capacity_for(T) != config.capacity_for(T):
-        raise ValueError(
+        raise ConfigError(
             f"--resume: the buffer would hold {config.capacity_for(T)} transitions but the saved "
             f"run's holds {old.capacity_for(T)}; pass --buffer-capacity {old.capacity_for(T)}"
         )
@@ -185,7 +186,7 @@ def run(
         check_resumable(config, trainer, out, variants)
         latest = checkpoints.latest_epoch()
         if latest is None:
-            raise FileNotFoundError(f"--resume: no checkpoint under {out / 'checkpoints'}")
+            raise ConfigError(f"--resume: no checkpoint under {out / 'checkpoints'}")
         state, host = checkpoints.restore(latest, state)
         first_epoch, wall_offset = latest, host["wall_time_s"]
     save_config(out, config, variants, trainer.env.episode_length)

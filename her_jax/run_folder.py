@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from her_jax.config import TrainConfig
+from her_jax.errors import ConfigError
 
 FIRST_COLUMNS = [
     "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
@@ -50,7 +51,7 @@ def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
     """
     path = Path(out_dir) / "config.json"
     if not path.exists():
-        raise FileNotFoundError(f"no config.json in {out_dir}: not a run folder")
+        raise ConfigError(f"no config.json in {out_dir}: not a run folder")
     saved = json.loads(path.read_text())
     variants = [tuple(v) for v in saved.pop("variants")]
     saved.pop("replay_ratio", None)  # derived from the fields

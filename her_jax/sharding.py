@@ -14,6 +14,8 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from her_jax.errors import ConfigError
+
 AXIS = "members"
 
 
@@ -24,12 +26,12 @@ def devices_for(num_members: int, max_devices: int = 0) -> int:
     devices therefore use 5 of them.
     """
     if num_members < 1:
-        raise ValueError(f"a run needs at least one member, got {num_members}")
+        raise ConfigError(f"a run needs at least one member, got {num_members}")
     if max_devices < 0:
-        raise ValueError(f"devices must be >= 0 (0: all), got {max_devices}")
+        raise ConfigError(f"devices must be >= 0 (0: all), got {max_devices}")
     available = jax.device_count()
     if max_devices > available:
-        raise ValueError(f"devices is {max_devices} but only {available} are available")
+        raise ConfigError(f"devices is {max_devices} but only {available} are available")
     limit = max_devices or available
     return max(d for d in range(1, limit + 1) if num_members % d == 0)
 

@@ -1,5 +1,6 @@
 """The train CLI: presets set defaults, flags override them, bad input is refused early."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
 
 import train  # noqa: E402
 
+from her_jax.errors import ConfigError, exit_on_config_error  # noqa: E402
 from her_jax.interrupt import Stopped  # noqa: E402
 from her_jax.train import make_train  # noqa: E402
 
@@ -69,3 +71,25 @@ def test_a_stopped_run_ends_with_a_line_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setattr(train, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train.main()
+
+
+def test_bad_configuration_ends_the_command_with_one_line():
+    script = Path(train.__file__)
+    done = subprocess.run(
+        [sys.executable, str(script), "--env", "fetch_pushh"], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: unknown environment 'fetch_pushh'; valid: bitflip, fetch_reach")
+    )
+
+
+def test_only_configuration_errors_lose_their_traceback(capsys):
+    with pytest.raises(SystemExit) as exit_info, exit_on_config_error():
+        raise ConfigError("k must be >= 0, got -1.0")
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "error: k must be >= 0, got -1.0\n"
+    with pytest.raises(RuntimeError, match="a bug"), exit_on_config_error():
+        raise RuntimeError("a bug")

@@ -11,6 +11,7 @@ import importlib
 import inspect
 
 from her_jax.envs.base import GoalEnv, GoalObs, State
+from her_jax.errors import ConfigError
 
 # name -> (module, class); the class's __init__ keywords are the valid overrides.
 _REGISTRY: dict[str, tuple[str, str]] = {
@@ -27,7 +28,7 @@ ENV_NAMES = tuple(_REGISTRY)
 def env_class(name: str) -> type[GoalEnv]:
     """The class registered under `name`; ValueError naming the valid names otherwise."""
     if name not in _REGISTRY:
-        raise ValueError(f"unknown environment {name!r}; valid: {', '.join(ENV_NAMES)}")
+        raise ConfigError(f"unknown environment {name!r}; valid: {', '.join(ENV_NAMES)}")
     module, cls = _REGISTRY[name]
     return getattr(importlib.import_module(module), cls)
 
@@ -43,7 +44,7 @@ def make(name: str, **overrides) -> GoalEnv:
     valid = valid_overrides(name)
     unknown = sorted(set(overrides) - set(valid))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"unknown override(s) {unknown} for environment {name!r}; valid: {', '.join(valid)}"
         )
     return env_class(name)(**overrides)

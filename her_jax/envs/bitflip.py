@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from her_jax.envs.base import GoalEnv, GoalObs, State
+from her_jax.errors import ConfigError
 
 MAX_BITS = 1024
 
@@ -30,7 +31,7 @@ class BitFlip(GoalEnv):
 
     def __init__(self, n_bits: int = 10):
         if not isinstance(n_bits, int) or isinstance(n_bits, bool) or not 1 <= n_bits <= MAX_BITS:
-            raise ValueError(f"bitflip: n_bits must be an int in [1, {MAX_BITS}], got {n_bits!r}")
+            raise ConfigError(f"bitflip: n_bits must be an int in [1, {MAX_BITS}], got {n_bits!r}")
         self.n_bits = n_bits
 
     @property

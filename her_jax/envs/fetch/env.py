@@ -33,6 +33,7 @@ from mujoco import mjx
 
 from her_jax.envs.base import GoalEnv, GoalObs, State
 from her_jax.envs.fetch import scene as scene_lib
+from her_jax.errors import ConfigError
 
 MAX_MOVE = 0.05  # m of mocap displacement per unit action per step
 FINGER_CTRL_MAX = 0.2  # upper end of the finger actuators' ctrlrange
@@ -78,7 +79,7 @@ def validate_common(
 ) -> tuple[float, float, float] | None:
     """Raise ValueError for bad shared overrides; return `fixed_goal` as a float tuple."""
     if reward_type not in REWARD_TYPES:
-        raise ValueError(
+        raise ConfigError(
             f"{name}: reward_type must be one of {', '.join(REWARD_TYPES)}, got {reward_type!r}"
         )
     for key, value in (
@@ -86,9 +87,9 @@ def validate_common(
         ("distance_threshold", distance_threshold),
     ):
         if not _is_real(value) or not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name}: {key} must be a finite number > 0, got {value!r}")
+            raise ConfigError(f"{name}: {key} must be a finite number > 0, got {value!r}")
     if not _is_real(obs_noise) or not np.isfinite(obs_noise) or obs_noise < 0:
-        raise ValueError(f"{name}: obs_noise must be a finite number >= 0, got {obs_noise!r}")
+        raise ConfigError(f"{name}: obs_noise must be a finite number >= 0, got {obs_noise!r}")
     if fixed_goal is None:
         return None
     try:
@@ -96,7 +97,7 @@ def validate_common(
     except (TypeError, ValueError):
         goal = ()
     if len(goal) != 3 or not all(np.isfinite(goal)):
-        raise ValueError(
+        raise ConfigError(
             f"{name}: fixed_goal must be None or 3 finite numbers (x, y, z), got {fixed_goal!r}"
         )
     return goal
@@ -109,7 +110,7 @@ def validate_scale(name: str, key: str, value) -> tuple[float, float]:
     except (TypeError, ValueError):
         lo = hi = float("nan")
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi):
-        raise ValueError(f"{name}: {key} must be (low, high) with 0 < low <= high, got {value!r}")
+        raise ConfigError(f"{name}: {key} must be (low, high) with 0 < low <= high, got {value!r}")
     return lo, hi
 
 

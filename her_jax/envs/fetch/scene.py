@@ -35,6 +35,8 @@ import mujoco
 import numpy as np
 from mujoco import mjx
 
+from her_jax.errors import ConfigError
+
 ASSETS = pathlib.Path(__file__).parent / "assets"
 SCENES = ("reach", "push", "slide")
 CONTROL_DT = 0.04  # s per control step (25 Hz)
@@ -73,11 +75,11 @@ def _joint_addr(m: mujoco.MjModel, name: str) -> tuple[int, int]:
 def load_scene(name: str) -> Scene:
     """Compile `assets/<name>.xml` and put it on the default device (cached per process)."""
     if name not in SCENES:
-        raise ValueError(f"unknown Fetch scene {name!r}; valid: {', '.join(SCENES)}")
+        raise ConfigError(f"unknown Fetch scene {name!r}; valid: {', '.join(SCENES)}")
     m = mujoco.MjModel.from_xml_path(str(ASSETS / f"{name}.xml"))
     n_substeps = round(CONTROL_DT / m.opt.timestep)
     if not np.isclose(n_substeps * m.opt.timestep, CONTROL_DT):
-        raise ValueError(f"timestep {m.opt.timestep} does not divide the control period")
+        raise ConfigError(f"timestep {m.opt.timestep} does not divide the control period")
     g_qpos, g_qvel = _joint_addr(m, "gripper_free")
     r_qpos, r_qvel = _joint_addr(m, "finger_r")
     l_qpos, l_qvel = _joint_addr(m, "finger_l")
