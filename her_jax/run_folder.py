@@ -1,11 +1,12 @@
-"""What a run leaves in its folder, and reading it back.
+"""The run folder's configuration and metrics files, and reading the configuration back.
 
   config.json   the whole TrainConfig, with the run's variants and its replay ratio
   metrics.csv   one row per member and epoch, FIRST_COLUMNS first
   tensorboard/  the same numbers as TensorBoard events, when asked for
 
-`her_jax.run` writes them; `experiments/` (plots, summaries, watch.py) and
-`--resume` read them back with `load_config`.
+`her_jax.run` writes them, beside `meta.json` (`her_jax.meta`) and
+`checkpoints/` (`her_jax.checkpoint`); `experiments/` (plots, summaries,
+watch.py) and `--resume` read the configuration back with `load_config`.
 """
 
 from __future__ import annotations
