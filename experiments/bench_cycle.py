@@ -25,7 +25,7 @@ from bench_train import benchmark_config, pop_label
 from train import pop_option
 
 from her_jax import meta
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import ConfigError, exit_on_config_error
 from her_jax.run import compile_epoch, init_states
 from her_jax.sharding import member_sharding
 from her_jax.train import make_train
@@ -58,7 +58,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
     repeats, argv = pop_option(argv, "--repeats")
     repeats = repeats or "3"
     if not repeats.isdigit() or int(repeats) < 1:
-        raise SystemExit(f"--repeats needs a whole number >= 1, got {repeats!r}")
+        raise ConfigError(f"--repeats needs a whole number >= 1, got {repeats!r}")
     repeats = int(repeats)
     config = benchmark_config(argv)
     trainer = make_train(config)  # validates before anything compiles

@@ -24,7 +24,7 @@ from train import is_plain_name, parse, pop_option
 
 from her_jax import meta
 from her_jax.config import TrainConfig
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import ConfigError, exit_on_config_error
 from her_jax.run import run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -57,7 +57,7 @@ def pop_label(argv: list[str]) -> tuple[str, list[str]]:
     """`--label NAME` (not a training flag) and the other arguments."""
     label, argv = pop_option(argv, "--label")
     if label is not None and not is_plain_name(label):
-        raise SystemExit("--label needs a name of letters, digits, '-' and '_'")
+        raise ConfigError("--label needs a name of letters, digits, '-' and '_'")
     return label or "", argv
 
 

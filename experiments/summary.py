@@ -22,6 +22,7 @@ import numpy as np
 import tyro
 from plot import read_csv
 
+from her_jax.errors import ConfigError, exit_on_config_error
 from her_jax.meta import short_commit, write_csv
 from her_jax.run_folder import load_config
 
@@ -162,7 +163,7 @@ def main(results: Path = RESULTS) -> list[dict]:
     rows = [row for run_dir in run_folders(results) for row in summarise_run(run_dir, results)]
     if not rows:
         where = "config.json beside a metrics.csv with a finished epoch"
-        raise SystemExit(f"no run ({where}) under {results}")
+        raise ConfigError(f"no run ({where}) under {results}")
     write_csv(results / "summary.csv", rows)
     write_table(results / "README.md", markdown(rows))
     print(f"wrote {results / 'summary.csv'} and the table in README.md ({len(rows)} rows)")
@@ -170,4 +171,5 @@ def main(results: Path = RESULTS) -> list[dict]:
 
 
 if __name__ == "__main__":
-    tyro.cli(main)
+    with exit_on_config_error():
+        tyro.cli(main)

@@ -28,7 +28,7 @@ import jax
 import tyro
 
 from her_jax.config import TrainConfig
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import ConfigError, exit_on_config_error
 from her_jax.interrupt import Stopped
 from her_jax.run import run
 
@@ -81,7 +81,7 @@ def parse(argv: list[str]) -> TrainConfig:
     preset, argv = pop_option(argv, "--preset")
     preset = "reach" if preset is None else preset
     if preset not in PRESETS:
-        raise SystemExit(f"--preset needs one of: {', '.join(PRESETS)}")
+        raise ConfigError(f"--preset needs one of: {', '.join(PRESETS)}")
     default = PRESETS[preset]
     return tyro.cli(TrainConfig, default=default, args=argv, description=__doc__)
 

@@ -39,7 +39,7 @@ def test_every_preset_is_a_valid_configuration():
 
 
 def test_unknown_preset():
-    with pytest.raises(SystemExit, match="--preset needs one of: reach, bitflip, push"):
+    with pytest.raises(ConfigError, match="--preset needs one of: reach, bitflip, push"):
         train.parse(["--preset", "pushh"])
 
 

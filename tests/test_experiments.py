@@ -23,6 +23,7 @@ import fig6_ablation  # noqa: E402
 import plot  # noqa: E402
 
 from her_jax import meta  # noqa: E402
+from her_jax.errors import ConfigError  # noqa: E402
 
 
 def test_fig1_bitflip_smoke(tmp_path):
@@ -98,7 +99,7 @@ def test_bench_train_reports_time_to_success(tmp_path):
     assert halves == pytest.approx(summary["compile_s"], abs=0.05)
     saved = json.loads((tmp_path / "bench_train_bitflip_cpu_small.json").read_text())
     assert saved["label"] == "small"
-    with pytest.raises(SystemExit, match="--label needs a name"):
+    with pytest.raises(ConfigError, match="--label needs a name"):
         bench_train.main(["--label", "a/b"], results_dir=tmp_path)
 
 
@@ -125,7 +126,7 @@ def test_bench_cycle_times_the_parts_of_an_epoch(tmp_path):
     rollout = parts["rollout"]
     assert rollout["rate"] == pytest.approx(96 / (rollout["ms_per_call"] / 1e3), rel=1e-2)
     for bad in ("0", "two"):
-        with pytest.raises(SystemExit, match="--repeats needs a whole number >= 1"):
+        with pytest.raises(ConfigError, match="--repeats needs a whole number >= 1"):
             bench_cycle.main(["--repeats", bad], results_dir=tmp_path)
 
 

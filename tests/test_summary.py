@@ -6,7 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from her_jax.config import TrainConfig
+from her_jax.errors import ConfigError
 from her_jax.meta import write_csv
 from her_jax.run_folder import config_to_json
 
@@ -88,3 +91,9 @@ def test_summary_reads_every_committed_run():
         for row in summary.summarise_run(run_dir, results):
             assert 0.0 <= row["final_success_min"] <= row["final_success_median"] <= 1.0
             assert row["env_steps_per_seed"] > 0 and row["device"], row["run"]
+
+
+def test_a_folder_without_runs_is_a_configuration_error(tmp_path):
+    (tmp_path / "empty_run").mkdir()
+    with pytest.raises(ConfigError, match="no run .* under"):
+        summary.main(tmp_path)
