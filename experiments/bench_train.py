@@ -74,8 +74,8 @@ def benchmark_config(argv: list[str]) -> TrainConfig:
 def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     """Train as `experiments/train.py` would with `argv`; the summary goes to `results_dir`.
 
-    `--label NAME` adds `_NAME` to the file names, so that several configurations timed in
-    one session sit side by side.
+    `--label NAME` adds `_NAME` to the file names, so that several configurations timed on
+    one machine sit side by side.
     """
     label, argv = pop_label(argv)
     config = benchmark_config(argv)

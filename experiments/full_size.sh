@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The full-size runs that results/ does not hold yet, in parts that each fit a job of about
+# 10 minutes on one H100 or H200, in the order they matter. Every part writes its own run
+# folders, so parts can run in any order and on different days; `python experiments/plot.py`
+# and `python experiments/summary.py` then draw and tabulate whatever has been run.
+#
+#   bash experiments/full_size.sh                # lists the parts
+#   bash experiments/full_size.sh fig4 fig5-p1   # runs them, one after the other
+#
+# The minutes are estimates from the H200 runs in results/README.md (Fig. 3 push: 10
+# members x 3,072,000 env steps in 267 s; Fig. 6's k = 4 part: 17.2 s per epoch of 15
+# members), compiling included; a part that runs over stops after --time-limit-s at an
+# epoch's end, with what it trained so far in its metrics.csv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+describe() {
+    cat <<'EOF'
+part             minutes  what
+speed            8        bench_train from a cold start: as is, then batch 16,384, cuBLAS only, 512 envs
+fig4             5        Fig. 4 push: one fixed goal, DDPG vs DDPG+HER, 5 seeds, 3,072,000 env steps
+fig5-p1          4        Fig. 5 push: reward -|g - ag'|, DDPG vs DDPG+HER, 3 seeds, 3,072,000 env steps
+fig5-p2          4        the same with -|g - ag'|^2
+fig6-push-k1     5        Fig. 6 push: 4 strategies with k = 1 and no HER, 3 seeds, 2,000,000 env steps
+fig6-push-k2     5        the same with k = 2 (no HER is in k1)
+fig6-push-k4     5        k = 4
+fig6-push-k8     5        k = 8
+fig6-push-k16    5        k = 16
+fig3-pick        9        Fig. 3 pick-and-place: DDPG vs DDPG+HER, 3 seeds, 5,000,000 env steps
+fig3-slide       9        Fig. 3 slide, the same
+EOF
+}
+
+# a cold start each time: the benchmark's number includes compiling
+bench() { HER_JAX_CACHE=off python experiments/bench_train.py --time-limit-s 95 "$@"; }
+
+fig6() {  # task, k, then extra flags
+    python experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "k$2" \
+        --time-limit-s 500 "${@:3}"
+}
+
+run_part() {
+    case "$1" in
+        speed)
+            # XLA logs its own phases (HLO passes, code generation, autotuning) on stderr
+            TF_CPP_MIN_LOG_LEVEL=0 TF_CPP_VMODULE=gpu_compiler=1,nvptx_compiler=1,gemm_fusion_autotuner=1 \
+                bench --label asis
+            bench --batch-size 16384 --updates-per-cycle 300 --target-update-interval 10 \
+                --label b16384
+            XLA_FLAGS=--xla_gpu_enable_triton_gemm=false bench --label cublas
+            bench --num-envs 512 --updates-per-cycle 600 --label envs512 ;;
+        fig4) python experiments/fig4_single_goal.py --time-limit-s 500 ;;
+        fig5-p1) python experiments/fig5_shaped_rewards.py --exponents 1 --seeds 3 --time-limit-s 500 ;;
+        fig5-p2) python experiments/fig5_shaped_rewards.py --exponents 2 --seeds 3 --time-limit-s 500 ;;
+        fig6-push-k1) fig6 fetch_push 1 ;;
+        fig6-push-k2 | fig6-push-k4 | fig6-push-k8 | fig6-push-k16)
+            fig6 fetch_push "${1#fig6-push-k}" --no-baseline ;;
+        fig3-pick) python experiments/fig3_fetch_curves.py --tasks fetch_pick_and_place --seeds 3 \
+            --time-limit-s 500 ;;
+        fig3-slide) python experiments/fig3_fetch_curves.py --tasks fetch_slide --seeds 3 \
+            --time-limit-s 500 ;;
+        *) exit 2 ;;  # names are checked before anything runs
+    esac
+}
+
+if [ $# -eq 0 ]; then
+    describe
+    exit 0
+fi
+parts=$(describe | awk 'NR > 1 {print $1}')
+for name in "$@"; do  # a misspelt part is refused before anything runs
+    if ! grep -qx -- "$name" <<<"$parts"; then
+        echo "error: unknown part '$name'" >&2
+        describe >&2
+        exit 2
+    fi
+done
+for name in "$@"; do
+    echo "== $name"
+    run_part "$name"
+done
+python experiments/plot.py

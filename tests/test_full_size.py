@@ -1,0 +1,86 @@
+"""experiments/full_size.sh: every part's commands are valid command lines of their scripts.
+
+The script is run with a stand-in `python` on the PATH that only records its arguments, so
+nothing trains; each recorded command is then parsed as its script parses it, which catches a
+flag renamed in a script but not in the parts.
+"""
+
+import os
+import shlex
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tyro
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENTS = ROOT / "experiments"
+sys.path.insert(0, str(EXPERIMENTS))
+
+import bench_train  # noqa: E402
+import fig3_fetch_curves  # noqa: E402
+import fig4_single_goal  # noqa: E402
+import fig5_shaped_rewards  # noqa: E402
+import fig6_ablation  # noqa: E402
+
+FIGURE_ARGS = {
+    "fig3_fetch_curves.py": fig3_fetch_curves.Args,
+    "fig4_single_goal.py": fig4_single_goal.Args,
+    "fig5_shaped_rewards.py": fig5_shaped_rewards.Args,
+    "fig6_ablation.py": fig6_ablation.Args,
+}
+
+
+def _script(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    log = tmp_path / "calls.txt"
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f'#!/bin/sh\necho "$XLA_FLAGS|$HER_JAX_CACHE|$*" >> {log}\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("XLA_FLAGS", None)
+    env.pop("HER_JAX_CACHE", None)
+    return subprocess.run(
+        ["bash", str(EXPERIMENTS / "full_size.sh"), *args],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def _parts(tmp_path: Path) -> list[str]:
+    listing = _script(tmp_path=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    return [line.split()[0] for line in listing.stdout.splitlines()[1:]]
+
+
+def test_every_part_is_a_valid_command_line(tmp_path):
+    parts = _parts(tmp_path)
+    assert parts[:2] == ["speed", "fig4"] and "fig6-push-k16" in parts
+    done = _script(*parts, tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    calls = [line.split("|") for line in (tmp_path / "calls.txt").read_text().splitlines()]
+    scripts = [shlex.split(args)[0] for _, _, args in calls]
+    assert scripts[-1] == "experiments/plot.py"  # the figures are redrawn at the end
+    assert scripts.count("experiments/bench_train.py") == 4
+    for xla_flags, cache, args in calls[:-1]:
+        script, *argv = shlex.split(args)
+        name = Path(script).name
+        if name == "bench_train.py":
+            assert cache == "off"  # a cold start: compiling counts
+            _, argv = bench_train.pop_label(argv)
+            assert bench_train.benchmark_config(argv).time_limit_s > 0
+        else:
+            assert not xla_flags
+            parsed = tyro.cli(FIGURE_ARGS[name], args=argv)
+            assert parsed.time_limit_s > 0, args  # every part ends within its job
+    fig6_parts = [shlex.split(a) for _, _, a in calls if "fig6_ablation.py" in a]
+    assert [a[a.index("--part") + 1] for a in fig6_parts] == ["k1", "k2", "k4", "k8", "k16"]
+    assert ["--no-baseline" in a for a in fig6_parts] == [False] + [True] * 4
+
+
+@pytest.mark.parametrize("bad", [["nope"], ["fig4", "fig-4"]])
+def test_an_unknown_part_is_refused_before_anything_runs(tmp_path, bad):
+    done = _script(*bad, tmp_path=tmp_path)
+    assert done.returncode == 2 and "unknown part" in done.stderr
+    assert not (tmp_path / "calls.txt").exists()
