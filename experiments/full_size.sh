@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 describe() {
     cat <<'EOF'
 part             minutes  what
-speed            8        bench_train from a cold start: as is, then batch 16,384, cuBLAS only, 512 envs
+speed            5        bench_train from a cold start as is, then compile and one epoch with 3 XLA settings
+speed2           5        bench_train with batch 16,384, then with 512 environments per seed
 fig4             5        Fig. 4 push: one fixed goal, DDPG vs DDPG+HER, 5 seeds, 3,072,000 env steps
 fig5-p1          4        Fig. 5 push: reward -|g - ag'|, DDPG vs DDPG+HER, 3 seeds, 3,072,000 env steps
 fig5-p2          4        the same with -|g - ag'|^2
@@ -32,7 +33,7 @@ EOF
 }
 
 # a cold start each time: the benchmark's number includes compiling
-bench() { HER_JAX_CACHE=off python experiments/bench_train.py --time-limit-s 95 "$@"; }
+bench() { HER_JAX_CACHE=off python experiments/bench_train.py "$@"; }
 
 fig6() {  # task, k, then extra flags
     python experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "k$2" \
@@ -44,11 +45,16 @@ run_part() {
         speed)
             # XLA logs its own phases (HLO passes, code generation, autotuning) on stderr
             TF_CPP_MIN_LOG_LEVEL=0 TF_CPP_VMODULE=gpu_compiler=1,nvptx_compiler=1,gemm_fusion_autotuner=1 \
-                bench --label asis
-            bench --batch-size 16384 --updates-per-cycle 300 --target-update-interval 10 \
-                --label b16384
-            XLA_FLAGS=--xla_gpu_enable_triton_gemm=false bench --label cublas
-            bench --num-envs 512 --updates-per-cycle 600 --label envs512 ;;
+                bench --time-limit-s 95 --label asis
+            # compiler settings: the compile and one epoch tell what they cost and save
+            XLA_FLAGS=--xla_gpu_enable_llvm_module_compilation_parallelism=true \
+                bench --time-limit-s 1 --label llvm_parallel
+            XLA_FLAGS=--xla_gpu_enable_triton_gemm=false bench --time-limit-s 1 --label cublas
+            XLA_FLAGS=--xla_gpu_autotune_level=1 bench --time-limit-s 1 --label autotune1 ;;
+        speed2)  # learner settings: whether they learn as fast per env step, and in what time
+            bench --time-limit-s 95 --batch-size 16384 --updates-per-cycle 300 \
+                --target-update-interval 10 --label b16384
+            bench --time-limit-s 95 --num-envs 512 --updates-per-cycle 600 --label envs512 ;;
         fig4) python experiments/fig4_single_goal.py --time-limit-s 500 ;;
         fig5-p1) python experiments/fig5_shaped_rewards.py --exponents 1 --seeds 3 --time-limit-s 500 ;;
         fig5-p2) python experiments/fig5_shaped_rewards.py --exponents 2 --seeds 3 --time-limit-s 500 ;;
