@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 describe() {
     cat <<'EOF'
 part             minutes  what
-speed            5        bench_train from a cold start as is, then compile and one epoch with 3 XLA settings
+speed            6        bench_train from a cold start as is, then compile and one epoch with 4 XLA settings
 speed2           5        bench_train with batch 16,384, then with 512 environments per seed
 fig4             5        Fig. 4 push: one fixed goal, DDPG vs DDPG+HER, 5 seeds, 3,072,000 env steps
 fig5-p1          4        Fig. 5 push: reward -|g - ag'|, DDPG vs DDPG+HER, 3 seeds, 3,072,000 env steps
@@ -50,7 +50,9 @@ run_part() {
             XLA_FLAGS=--xla_gpu_enable_llvm_module_compilation_parallelism=true \
                 bench --time-limit-s 1 --label llvm_parallel
             XLA_FLAGS=--xla_gpu_enable_triton_gemm=false bench --time-limit-s 1 --label cublas
-            XLA_FLAGS=--xla_gpu_autotune_level=1 bench --time-limit-s 1 --label autotune1 ;;
+            XLA_FLAGS=--xla_gpu_autotune_level=1 bench --time-limit-s 1 --label autotune1
+            XLA_FLAGS=--xla_gpu_enable_command_buffer=+WHILE,+CONDITIONAL \
+                bench --time-limit-s 1 --label cmdbuf ;;
         speed2)  # learner settings: whether they learn as fast per env step, and in what time
             bench --time-limit-s 95 --batch-size 16384 --updates-per-cycle 300 \
                 --target-update-interval 10 --label b16384

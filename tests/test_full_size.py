@@ -62,13 +62,14 @@ def test_every_part_is_a_valid_command_line(tmp_path):
     calls = [line.split("|") for line in (tmp_path / "calls.txt").read_text().splitlines()]
     scripts = [shlex.split(args)[0] for _, _, args in calls]
     assert scripts[-1] == "experiments/plot.py"  # the figures are redrawn at the end
-    assert scripts.count("experiments/bench_train.py") == 6
+    assert scripts.count("experiments/bench_train.py") == 7
     bench_flags = [flags for flags, _, args in calls if "bench_train.py" in args]
-    assert bench_flags[:4] == [
+    assert bench_flags[:5] == [
         "",  # the baseline, on the same card in the same job as the settings it is compared with
         "--xla_gpu_enable_llvm_module_compilation_parallelism=true",
         "--xla_gpu_enable_triton_gemm=false",
         "--xla_gpu_autotune_level=1",
+        "--xla_gpu_enable_command_buffer=+WHILE,+CONDITIONAL",
     ]
     for xla_flags, cache, args in calls[:-1]:
         script, *argv = shlex.split(args)
