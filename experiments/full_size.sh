@@ -13,6 +13,7 @@
 # epoch's end, with what it trained so far in its metrics.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}  # the interpreter that has her_jax's requirements
 
 describe() {
     cat <<'EOF'
@@ -33,10 +34,10 @@ EOF
 }
 
 # a cold start each time: the benchmark's number includes compiling
-bench() { HER_JAX_CACHE=off python experiments/bench_train.py "$@"; }
+bench() { HER_JAX_CACHE=off "$PY" experiments/bench_train.py "$@"; }
 
 fig6() {  # task, k, then extra flags
-    python experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "k$2" \
+    "$PY" experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "k$2" \
         --time-limit-s 500 "${@:3}"
 }
 
@@ -57,15 +58,15 @@ run_part() {
             bench --time-limit-s 95 --batch-size 16384 --updates-per-cycle 300 \
                 --target-update-interval 10 --label b16384
             bench --time-limit-s 95 --num-envs 512 --updates-per-cycle 600 --label envs512 ;;
-        fig4) python experiments/fig4_single_goal.py --time-limit-s 500 ;;
-        fig5-p1) python experiments/fig5_shaped_rewards.py --exponents 1 --seeds 3 --time-limit-s 500 ;;
-        fig5-p2) python experiments/fig5_shaped_rewards.py --exponents 2 --seeds 3 --time-limit-s 500 ;;
+        fig4) "$PY" experiments/fig4_single_goal.py --time-limit-s 500 ;;
+        fig5-p1) "$PY" experiments/fig5_shaped_rewards.py --exponents 1 --seeds 3 --time-limit-s 500 ;;
+        fig5-p2) "$PY" experiments/fig5_shaped_rewards.py --exponents 2 --seeds 3 --time-limit-s 500 ;;
         fig6-push-k1) fig6 fetch_push 1 ;;
         fig6-push-k2 | fig6-push-k4 | fig6-push-k8 | fig6-push-k16)
             fig6 fetch_push "${1#fig6-push-k}" --no-baseline ;;
-        fig3-pick) python experiments/fig3_fetch_curves.py --tasks fetch_pick_and_place --seeds 3 \
+        fig3-pick) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_pick_and_place --seeds 3 \
             --time-limit-s 500 ;;
-        fig3-slide) python experiments/fig3_fetch_curves.py --tasks fetch_slide --seeds 3 \
+        fig3-slide) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_slide --seeds 3 \
             --time-limit-s 500 ;;
         *) exit 2 ;;  # names are checked before anything runs
     esac
@@ -87,4 +88,4 @@ for name in "$@"; do
     echo "== $name"
     run_part "$name"
 done
-python experiments/plot.py
+"$PY" experiments/plot.py

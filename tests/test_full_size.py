@@ -1,6 +1,6 @@
 """experiments/full_size.sh: every part's commands are valid command lines of their scripts.
 
-The script is run with a stand-in `python` on the PATH that only records its arguments, so
+The script is run with a stand-in `python3` on the PATH that only records its arguments, so
 nothing trains; each recorded command is then parsed as its script parses it, which catches a
 flag renamed in a script but not in the parts.
 """
@@ -35,13 +35,14 @@ FIGURE_ARGS = {
 
 def _script(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     log = tmp_path / "calls.txt"
-    fake = tmp_path / "bin" / "python"
+    fake = tmp_path / "bin" / "python3"
     fake.parent.mkdir(exist_ok=True)
     fake.write_text(f'#!/bin/sh\necho "$XLA_FLAGS|$HER_JAX_CACHE|$*" >> {log}\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"}
     env.pop("XLA_FLAGS", None)
     env.pop("HER_JAX_CACHE", None)
+    env.pop("PYTHON", None)
     return subprocess.run(
         ["bash", str(EXPERIMENTS / "full_size.sh"), *args],
         env=env, capture_output=True, text=True, timeout=60,
