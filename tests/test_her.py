@@ -76,6 +76,17 @@ def test_random_uniform_over_stored_episodes_and_steps():
     assert chi2_uniform(goal_t, 1, T) > ALPHA
 
 
+def test_random_ignores_the_sampled_episode():
+    # every sample from episode 0: `random` still draws from all 37 stored episodes (a
+    # strategy that kept the sampled episode, as `episode` does, would give only 0)
+    goal_ep, goal_t, _ = her.sample_goals(
+        jax.random.key(4), jnp.zeros(B, jnp.int32), jnp.zeros(B, jnp.int32),
+        strategy="random", relabel_prob=1.0, episode_length=T, num_episodes=37,
+    )  # fmt: skip
+    assert chi2_uniform(np.asarray(goal_ep), 0, 36) > ALPHA
+    assert chi2_uniform(np.asarray(goal_t), 1, T) > ALPHA
+
+
 def test_none_never_relabels():
     *_, relabelled = draw("none", p=1.0)
     assert not relabelled.any()
@@ -122,9 +133,13 @@ def make_filled_buffer(seed=0, capacity=12, adds=5, per_add=4, dims=(4, 3, 2)):
     return state, ref
 
 
+@pytest.mark.parametrize("adds", [2, 5])  # 8 of 12 slots filled; all 12, wrapped around
 @pytest.mark.parametrize("strategy", her.STRATEGIES)
-def test_batches_equal_numpy_reference(strategy):
-    state, ref = make_filled_buffer(seed=her.STRATEGIES.index(strategy))
+def test_batches_equal_numpy_reference(strategy, adds):
+    # a partly filled buffer checks that sampling stays among the stored episodes: the
+    # reference has no data in the empty slots
+    state, ref = make_filled_buffer(seed=her.STRATEGIES.index(strategy), adds=adds)
+    assert int(state.count) == min(4 * adds, 12)
     key = jax.random.key(7)
     batch = her.sample_batch(
         key, state, 512, strategy=strategy, relabel_prob=0.8, compute_reward=sparse_reward
@@ -199,6 +214,13 @@ def test_vmaps_over_strategies_and_k():
     expected = np.where(np.asarray(grid_s) == her.NONE, 0.0, np.asarray(grid_p))
     np.testing.assert_allclose(share, expected, atol=0.03)
     assert batch.obs.shape == (15, 4096, 4)
+    # each member is the batch of its own strategy and probability, given by name
+    for i, (s, p) in enumerate(zip(grid_s.tolist(), grid_p.tolist(), strict=True)):
+        alone = one(her.STRATEGIES[s], p)
+        for name in ("goal", "reward", "relabelled", "obs"):
+            np.testing.assert_array_equal(
+                getattr(batch, name)[i], getattr(alone, name), err_msg=f"{name}, member {i}"
+            )
 
 
 @pytest.mark.parametrize(
