@@ -1,8 +1,10 @@
 """The typed configuration of a training run: the CLI's single source of truth.
 
-Every field's docstring is its `--help` text. Derived numbers are properties;
-`validate(config, env)` checks everything that can be checked before any
-compilation and raises `ValueError` naming the problem and the valid choices.
+Every field's docstring is its `--help` text. Derived numbers are methods
+(`num_epochs`, `capacity_for`, `gamma_for`, `replay_ratio`); `validate(config)`
+checks the config on its own and `validate_for_env(config, env)` against its
+environment, both before any compilation, raising `ConfigError` (a
+`ValueError`) that names the problem and the valid choices.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import dataclasses
 import math
 from pathlib import Path
 
-from her_jax import her
+from her_jax import her, replay
 from her_jax.errors import ConfigError
 
 ALGOS = ("ddpg", "td3", "sac", "dqn")
@@ -149,7 +151,7 @@ class TrainConfig:
         if self.buffer_capacity:
             return self.buffer_capacity
         run = self.num_epochs(episode_length) * self.steps_per_epoch(episode_length)
-        return min(run, 5_000_000)
+        return min(run, replay.DEFAULT_CAPACITY)
 
 
 def _positive(config: TrainConfig, *names: str) -> None:

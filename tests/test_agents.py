@@ -22,8 +22,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy import stats
 
 from her_jax.agents import Batch, make_agent
+from her_jax.agents.base import explore_continuous
 from her_jax.agents.sac import sample_tanh_gaussian, tanh_gaussian_log_prob
 from her_jax.config import TrainConfig
 from her_jax.networks import MLP, Critic, GaussianActor
@@ -353,6 +355,87 @@ def test_td3_actor_waits_for_policy_delay():
             assert all(jax.tree.leaves(same)), name
         state = new
     assert moved == [False, False, True, False, False, True]
+
+
+TARGETS = {  # online network -> its target, by learner
+    "ddpg": {"actor": "target_actor", "critic": "target_critic"},
+    "td3": {"actor": "target_actor", "critic": "target_critic"},
+    "sac": {"critic": "target_critic"},
+    "dqn": {"q": "target_q"},
+}
+
+
+@pytest.mark.parametrize("algo", ALGOS)
+def test_target_update_is_polyak_with_coefficient_on_the_target(algo):
+    # the constant-network state: its targets differ from the online networks
+    state, *_ = one_update(algo)
+    config = config_for(td3_policy_delay=3)
+    assert config.polyak == 0.95  # the paper's: target <- 0.95 target + 0.05 online
+    new = make_agent(algo, config, IN, action_size(algo), UPDATE_GAMMA).target_update(state)
+    for online, target in TARGETS[algo].items():
+        expected = jax.tree.map(
+            lambda t, o: 0.95 * t + 0.05 * o, getattr(state, target), getattr(state, online)
+        )
+        got = getattr(new, target)
+        for e, g in zip(jax.tree.leaves(expected), jax.tree.leaves(got), strict=True):
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-7, err_msg=target)
+        assert not all(jax.tree.leaves(jax.tree.map(jnp.array_equal, got, getattr(state, target))))
+        # the online networks stay as they were
+        same = jax.tree.map(jnp.array_equal, getattr(new, online), getattr(state, online))
+        assert all(jax.tree.leaves(same)), online
+
+
+@pytest.mark.parametrize("algo", ["ddpg", "td3"])
+def test_actor_loss_adds_the_action_penalty(algo):
+    """The deterministic actor's loss is -Q1(x, pi(x)) + action_l2 * mean(pi^2): two updates of
+    the same state that differ only in action_l2 differ by exactly that term."""
+    state, batch, _, _ = one_update(algo)  # constant critics: the same Q for every action
+    losses = []
+    for l2 in (0.0, 1.0):
+        config = dataclasses.replace(config_for(td3_policy_delay=1), action_l2=l2)
+        agent = make_agent(algo, config, IN, ACT, UPDATE_GAMMA)
+        _, metrics = jax.jit(agent.update, compiler_options=FAST_COMPILE)(
+            state, batch, jax.random.key(11)
+        )
+        losses.append(float(metrics["actor_loss"]))
+    pi = np.asarray(agent.act(state, batch.x, jax.random.key(0), False))
+    np.testing.assert_allclose(losses[1] - losses[0], np.mean(pi**2), rtol=1e-4)
+    assert np.mean(pi**2) > 1e-3  # the initial actor's actions are not all zero
+
+
+def test_continuous_exploration_mixes_uniform_actions_and_gaussian_noise():
+    n = 20_000
+    zero = jnp.zeros((n, ACT))
+    # no noise: exactly the rows that took a uniform action differ from the greedy one
+    action = np.asarray(explore_continuous(jax.random.key(1), zero, 0.3, 0.0))
+    uniform_rows = np.any(action != 0.0, axis=1)
+    assert np.all(np.all(action != 0.0, axis=1) == uniform_rows)  # one coin per row
+    assert stats.binomtest(int(uniform_rows.sum()), n, 0.3).pvalue > 1e-3
+    assert stats.kstest(action[uniform_rows].ravel(), "uniform", args=(-1, 2)).pvalue > 1e-3
+    # no uniform actions: Gaussian noise of the given std around the greedy action
+    action = np.asarray(explore_continuous(jax.random.key(2), zero, 0.0, 0.2))
+    assert stats.kstest(action.ravel() / 0.2, "norm").pvalue > 1e-3
+
+
+@pytest.mark.parametrize("algo", ALGOS)
+def test_exploring_act_uses_the_configured_rates(algo):
+    config, states, _ = trained(algo)
+    agent = make_agent(algo, config, IN, action_size(algo), GAMMAS[ONE_STEP])
+    x = random_inputs(jax.random.key(3), 20_000)
+    greedy = np.asarray(agent.act(states[ONE_STEP], x, jax.random.key(4), False))
+    explored = np.asarray(agent.act(states[ONE_STEP], x, jax.random.key(5), True))
+    if algo == "dqn":  # epsilon-greedy: a uniform action with probability random_eps
+        changed = int(np.sum(explored != greedy))
+        p = config.random_eps * (N_ACTIONS - 1) / N_ACTIONS
+        assert stats.binomtest(changed, len(x), p).pvalue > 1e-3
+    elif algo == "sac":  # a sample of the policy itself
+        assert np.mean(np.abs(explored - greedy)) > 1e-3
+    else:  # the shared exploration (tested above) with this config's rates, same key
+        expected = explore_continuous(
+            jax.random.key(5), greedy, config.random_eps, config.noise_eps
+        )
+        np.testing.assert_array_equal(explored, expected)
+        assert (config.random_eps, config.noise_eps) == (0.3, 0.2)  # the paper's
 
 
 def numpy_tanh_gaussian_log_prob(mean, log_std, pre_tanh):

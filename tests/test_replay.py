@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from reference import NumpyEpisodeBuffer
+from scipy import stats
 
 from her_jax import replay
 
@@ -83,6 +84,9 @@ def test_matches_numpy_reference_and_never_samples_empty_slots():
         assert ep.min() >= 0 and ep.max() < ref.count and t.min() >= 0 and t.max() < T
         # no placeholder zeros: every sampled row comes from a written episode
         assert np.all(np.asarray(state.data.obs[ep, t, 0]) >= 1000)
+        # uniform over the stored episodes and over the steps
+        assert stats.chisquare(np.bincount(ep, minlength=ref.count)).pvalue > 1e-3
+        assert stats.chisquare(np.bincount(t, minlength=T)).pvalue > 1e-3
 
 
 def test_add_is_donated_and_compiles_once():
