@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jax
 from bench_train import benchmark_config, pop_label
-from train import pop_option
+from train import disable_compilation_cache, pop_option
 
 from her_jax import meta
 from her_jax.errors import ConfigError, exit_on_config_error
@@ -138,4 +138,5 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        disable_compilation_cache()
         main(sys.argv[1:])

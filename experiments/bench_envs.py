@@ -18,6 +18,7 @@ import time
 
 import jax
 import tyro
+from train import disable_compilation_cache
 
 from her_jax import meta
 from her_jax.envs import make
@@ -109,4 +110,5 @@ def main(args: Args) -> None:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        disable_compilation_cache()
         main(tyro.cli(Args))

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from train import is_plain_name, parse, pop_option
+from train import disable_compilation_cache, is_plain_name, parse, pop_option
 
 from her_jax import meta
 from her_jax.config import TrainConfig
@@ -119,4 +119,5 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        disable_compilation_cache()
         main(sys.argv[1:])

@@ -28,6 +28,7 @@ from her_jax import meta
 from her_jax.envs import make  # noqa: E402
 from her_jax.envs.fetch.experts import expert_action  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_png  # noqa: E402
+from her_jax.errors import exit_on_config_error
 
 TASKS = ("fetch_reach", "fetch_push", "fetch_slide", "fetch_pick_and_place")
 
@@ -106,4 +107,5 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(tyro.cli(Args))
+    with exit_on_config_error():
+        main(tyro.cli(Args))

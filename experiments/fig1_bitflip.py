@@ -18,6 +18,7 @@ from pathlib import Path
 
 import tyro
 from plot import plot_fig1
+from train import enable_compilation_cache
 
 from her_jax import meta
 from her_jax.config import TrainConfig
@@ -90,4 +91,5 @@ def main(args: Args) -> Path:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        enable_compilation_cache()
         main(tyro.cli(Args))

@@ -19,6 +19,7 @@ from pathlib import Path
 import tyro
 from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_curves
 from plot import plot_fig3
+from train import enable_compilation_cache
 
 from her_jax import meta
 from her_jax.errors import exit_on_config_error
@@ -47,4 +48,5 @@ def main(args: Args) -> list[Path]:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        enable_compilation_cache()
         main(tyro.cli(Args))

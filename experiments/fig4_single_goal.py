@@ -23,6 +23,7 @@ import jax
 import tyro
 from fetch_figures import RESULTS, SMOKE_TASK, CurveArgs, curve_config, train_curves
 from plot import plot_fig4
+from train import enable_compilation_cache
 
 from her_jax import envs, meta
 from her_jax.errors import exit_on_config_error
@@ -66,4 +67,5 @@ def main(args: Args) -> list[Path]:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        enable_compilation_cache()
         main(tyro.cli(Args))

@@ -32,7 +32,7 @@ import numpy as np
 import tyro
 from fetch_figures import RESULTS, SMOKE, SMOKE_TASK
 from plot import plot_fig6, read_csv
-from train import is_plain_name
+from train import enable_compilation_cache, is_plain_name
 
 from her_jax import meta
 from her_jax.config import TrainConfig
@@ -178,4 +178,5 @@ def main(args: Args) -> Path:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        enable_compilation_cache()
         main(tyro.cli(Args))

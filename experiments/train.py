@@ -87,11 +87,18 @@ def parse(argv: list[str]) -> TrainConfig:
 
 
 def enable_compilation_cache() -> None:
-    """Reuse compiled programs across runs (HER_JAX_CACHE=off for cold-start timings)."""
+    """Reuse compiled programs across runs of the training and figure scripts: in
+    HER_JAX_CACHE, by default ~/.cache/her_jax/xla (HER_JAX_CACHE=off: compile every time)."""
     where = os.environ.get("HER_JAX_CACHE", str(Path.home() / ".cache" / "her_jax" / "xla"))
     if where != "off":
         jax.config.update("jax_compilation_cache_dir", where)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+
+def disable_compilation_cache() -> None:
+    """For the benchmarks, whose times include compiling: no cache is read or written, not
+    even one that JAX_COMPILATION_CACHE_DIR names."""
+    jax.config.update("jax_enable_compilation_cache", False)
 
 
 def main() -> None:

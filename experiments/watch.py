@@ -24,6 +24,7 @@ from pathlib import Path  # noqa: E402
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 import tyro  # noqa: E402
+from train import enable_compilation_cache
 
 from her_jax.checkpoint import Checkpoints  # noqa: E402
 from her_jax.envs.fetch.env import FetchEnv  # noqa: E402
@@ -103,4 +104,5 @@ def main(args: Args) -> list[dict]:
 
 if __name__ == "__main__":
     with exit_on_config_error():
+        enable_compilation_cache()
         main(tyro.cli(Args))

@@ -8,9 +8,13 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
 import jax  # noqa: E402
 import pytest  # noqa: E402
 
-_CACHE = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".jax_cache")
-jax.config.update("jax_compilation_cache_dir", os.environ.get("HER_JAX_CACHE", _CACHE))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+# the repository's .jax_cache, or HER_JAX_CACHE as the scripts read it (off: no cache)
+_CACHE = os.environ.get(
+    "HER_JAX_CACHE", os.path.join(os.path.dirname(os.path.dirname(__file__)), ".jax_cache")
+)
+if _CACHE != "off":
+    jax.config.update("jax_compilation_cache_dir", _CACHE)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
 def pytest_addoption(parser):
