@@ -2,7 +2,7 @@
 
 For each n, DQN (no relabelling) and DQN+HER (future, k = 4) train `--seeds`
 seeds each as one vmapped program, all with the same env-step budget.
-Success is any-step success on the intended goal (REFERENCE section 2).
+Success is any-step success on the intended goal, as in the paper.
 Writes `results/fig1_bitflip/n<N>/` (config, meta, metrics per epoch),
 `results/fig1_bitflip/summary.csv` (one row per n, variant and seed) and the
 plot `results/fig1_bitflip/fig1_bitflip.png`.

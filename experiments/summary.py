@@ -68,8 +68,8 @@ def task_name(config) -> str:
 
 
 def paper_finding(config, strategy: str) -> str:
-    """What the 2017 paper reports for this kind of run (REFERENCE.md), for comparison only:
-    its setup differs from ours."""
+    """What the 2017 paper (Andrychowicz et al.) reports for this kind of run, for comparison
+    only: its setup differs from ours."""
     her = strategy != "none"
     if config.env == "bitflip":
         return "DQN+HER solves n up to 50" if her else "DQN fails for n > 13"

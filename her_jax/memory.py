@@ -1,9 +1,10 @@
 """Whether a run's training state fits its devices, checked before anything is allocated.
 
 Every member keeps its own replay buffer, so a vmapped run's state grows with
-members x buffer capacity: Fig. 6's 105 push members of 2e6 transitions hold
-about 27 GB. A state that cannot fit would fail on its first allocation with the
-runtime's out-of-memory message; this check says which sizes to change instead.
+members x buffer capacity: Fig. 6's 105 push members hold about 14 GB at its
+default 1e6 transitions each (a push transition is about 130 bytes). A state
+that cannot fit would fail on its first allocation with the runtime's
+out-of-memory message; this check says which sizes to change instead.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Fetch task machinery shared by reach, push, slide and pick-and-place.
 
 One `FetchEnv` runs any of the four tasks; a frozen `TaskSpec` holds the row
-of the task table (REFERENCE.md section 3) and `tasks.py` binds each row to a
+of Gymnasium-Robotics v4's Fetch task table and `tasks.py` binds each row to a
 class. Everything in `reset` and `step` is pure JAX over one environment:
 `jax.vmap` makes many.
 
@@ -273,7 +273,7 @@ class FetchEnv(GoalEnv):
         return self._sample_goal(key, jnp.asarray(self.spec.initial_gripper, jnp.float32))
 
     def _sample_goal(self, key: jax.Array, grip0: jax.Array) -> jax.Array:
-        """Desired goal [3] of a new episode (see REFERENCE.md section 3)."""
+        """Desired goal [3] of a new episode, sampled as Gymnasium-Robotics v4 does."""
         spec = self.spec
         if self.fixed_goal is not None:
             return jnp.asarray(self.fixed_goal, jnp.float32)
