@@ -179,14 +179,16 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     keep = config.checkpoint_every >= 0
     checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
-    sharding = member_sharding(len(members), config.devices)
-    state = init_states(trainer, variants, sharding)
-    first_epoch, wall_offset = 0, 0.0
-    if config.resume:
+    latest = None
+    if config.resume:  # checked before the initial state is compiled
         check_resumable(config, trainer, out, variants)
         latest = checkpoints.latest_epoch()
         if latest is None:
             raise ConfigError(f"--resume: no checkpoint under {out / 'checkpoints'}")
+    sharding = member_sharding(len(members), config.devices)
+    state = init_states(trainer, variants, sharding)
+    first_epoch, wall_offset = 0, 0.0
+    if config.resume:
         state, host = checkpoints.restore(latest, state)
         first_epoch, wall_offset = latest, host["wall_time_s"]
     save_config(out, config, variants, trainer.env.episode_length)

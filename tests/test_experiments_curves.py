@@ -82,7 +82,12 @@ def test_fig5_shaped_rewards_smoke(tmp_path):
     rows = list(csv.DictReader(metrics.open()))
     assert set(CURVE_COLUMNS) <= set(rows[0])
     assert {r["strategy"] for r in rows} == {"future", "none"}
-    assert all(0.0 <= float(r["success_rate"]) <= 1.0 for r in rows)
+    # every member (variant x seed) has a row for every epoch, its env steps growing
+    epochs = sorted({int(r["epoch"]) for r in rows})
+    assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) >= 2
+    assert len(rows) == len(epochs) * 2 * 2  # 2 variants x 2 seeds
+    per_epoch = int(rows[0]["env_steps"]) // int(rows[0]["epoch"])
+    assert all(int(r["env_steps"]) == per_epoch * int(r["epoch"]) for r in rows)
     config = json.loads((metrics.parent / "config.json").read_text())
     assert (config["reward_type"], config["dense_exponent"]) == ("dense", 2.0)
     # shaped rewards are almost never exactly 0, so relabelled batches hold almost no reward-0

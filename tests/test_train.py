@@ -16,7 +16,8 @@ import pytest
 from her_jax import evaluate, her
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
-from her_jax.interrupt import Stopped
+from her_jax.errors import ConfigError
+from her_jax.interrupt import Stopped, StopRequest
 from her_jax.rollout import run_episodes
 from her_jax.run import NonFiniteError, run
 from her_jax.run_folder import TIMING_COLUMNS, MetricsLog
@@ -118,8 +119,19 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     assert comparable(resumed) == comparable(rows[4:])
     csv_rows = (crashed / "metrics.csv").read_text().splitlines()
     assert len(csv_rows) == 1 + 4 + 4  # header, epochs 1-2 kept, 3-4 rewritten by the resume
-    with pytest.raises(ValueError, match="num_envs is 8 but the saved run used 4"):
-        run(dataclasses.replace(full, out_dir=crashed, resume=True, num_envs=8), progress=False)
+    # a resume that does not match the saved run is refused before anything compiles
+    resume = dataclasses.replace(full, out_dir=crashed, resume=True)
+    with pytest.raises(ConfigError, match="num_envs is 8 but the saved run used 4"):
+        run(dataclasses.replace(resume, num_envs=8), progress=False)
+    with pytest.raises(ConfigError, match=r"variants \[\('random', 4.0\)\] differ"):
+        run(resume, variants=[("random", 4.0)], progress=False)
+    with pytest.raises(ConfigError, match="pass --buffer-capacity"):
+        run(dataclasses.replace(resume, buffer_capacity=1200), progress=False)
+    shutil.rmtree(crashed / "checkpoints")
+    with pytest.raises(ConfigError, match="--resume: no checkpoint under"):
+        run(resume, progress=False)
+    with pytest.raises(ConfigError, match="no config.json"):
+        run(dataclasses.replace(resume, out_dir=tmp_path / "empty"), progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -377,3 +389,11 @@ def test_stop_at_success_ends_at_the_first_epoch_that_reaches_it(tmp_path):
     )
     assert max(r["epoch"] for r in stopped) == first
     assert comparable(stopped) == comparable([r for r in rows if r["epoch"] <= first])
+
+
+def test_a_second_signal_stops_at_once():
+    request = StopRequest(active=False)  # not installed: the handler is called directly
+    request._handle(signal.SIGINT, None)
+    assert request.signal == signal.SIGINT  # the first asks for a stop after the epoch
+    with pytest.raises(KeyboardInterrupt):
+        request._handle(signal.SIGTERM, None)
