@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from her_jax.envs import make
 from her_jax.envs.fetch.env import MAX_MOVE
@@ -75,6 +76,14 @@ def resets(task: str, n: int = 4000):
     env = make(task)
     states = jax.jit(jax.vmap(env.reset))(jax.random.split(jax.random.PRNGKey(3), n))
     return env, jax.tree_util.tree_map(np.asarray, states.obs)
+
+
+def quat_to_pitch(quat_wxyz: np.ndarray) -> np.ndarray:
+    """Pitch (about y) of wxyz quaternions [N, 4], with scipy's fixed-axes convention."""
+    xyzw = quat_wxyz[:, [1, 2, 3, 0]]
+    # the pitch is well defined even at the lock; scipy warns only about roll and yaw there
+    matrix = Rotation.from_quat(xyzw).as_matrix()
+    return np.arcsin(np.clip(-matrix[:, 2, 0], -1.0, 1.0))
 
 
 # ----------------------------------------------------------------- spaces
@@ -179,6 +188,24 @@ def test_observation_layout_matches_state(task):
     np.testing.assert_allclose(o[..., layout["object_rel_pos"]], obj - grip, atol=1e-6)
     # at rest on the table the object is upright: zero Euler angles
     np.testing.assert_allclose(tr["first"].obs.observation[:, layout["object_rot"]], 0.0, atol=1e-6)
+    # pose and velocities from the free joint, with an independent rotation (scipy's): Euler
+    # angles about the fixed x, y, z axes, linear velocity relative to the gripper's, angular
+    # velocity turned from the body frame into the world's, both per control step (dt 0.04)
+    qpos, qvel = steps["qpos"], steps["qvel"]
+    quat_wxyz = qpos[..., sc.object_qpos + 3 : sc.object_qpos + 7].reshape(-1, 4)
+    rotation = Rotation.from_quat(quat_wxyz[:, [1, 2, 3, 0]])
+    # (away from pitch +/-90 degrees, where roll and yaw are not defined, e.g. a fallen cube)
+    regular = np.abs(quat_to_pitch(quat_wxyz)) < 1.2
+    euler = rotation[regular].as_euler("xyz")
+    rot = o[..., layout["object_rot"]].reshape(-1, 3)[regular]
+    np.testing.assert_allclose(rot, euler, atol=2e-4)
+    assert np.abs(euler).max() > 0.05  # the pushes and grasps do turn the object
+    lin = qvel[..., sc.object_qvel : sc.object_qvel + 3]
+    grip_lin = qvel[..., sc.gripper_qvel : sc.gripper_qvel + 3]
+    np.testing.assert_allclose(o[..., layout["object_velp"]], (lin - grip_lin) * 0.04, atol=1e-6)
+    body_ang = qvel[..., sc.object_qvel + 3 : sc.object_qvel + 6].reshape(-1, 3)
+    world_ang = rotation.apply(body_ang).reshape(o.shape[:-1] + (3,))
+    np.testing.assert_allclose(o[..., layout["object_velr"]], world_ang * 0.04, atol=1e-5)
 
 
 @pytest.mark.parametrize("task", TASKS)
