@@ -383,8 +383,9 @@ def test_render_frame_is_not_blank():
 
 
 def test_domain_randomisation_and_observation_noise():
-    env = make("fetch_push", mass_scale=(0.5, 2.0), friction_scale=(0.5, 1.5), obs_noise=0.01)
-    clean = make("fetch_push")
+    # slide: the object task that compiles fastest on a CPU
+    env = make("fetch_slide", mass_scale=(0.5, 2.0), friction_scale=(0.5, 1.5), obs_noise=0.01)
+    clean = make("fetch_slide")
 
     def one(key):
         state = env.reset(key)
@@ -409,4 +410,6 @@ def test_domain_randomisation_and_observation_noise():
     # one draw of mass and friction per episode, different across episodes
     masses = jax.vmap(lambda k: env._model(k).body_mass[sc.object_body])(final.rng)
     assert np.unique(np.asarray(masses)).size == 4
-    assert (np.asarray(masses) >= 1.0 - 1e-6).all() and (np.asarray(masses) <= 4.0 + 1e-6).all()
+    base = float(sc.mj_model.body_mass[sc.object_body])
+    masses = np.asarray(masses) / base
+    assert (masses >= 0.5 - 1e-6).all() and (masses <= 2.0 + 1e-6).all()
