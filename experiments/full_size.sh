@@ -61,8 +61,8 @@ run_part() {
                 --target-update-interval 10 --label b16384
             bench --time-limit-s 95 --num-envs 512 --updates-per-cycle 600 --label envs512 ;;
         fig4) "$PY" experiments/fig4_single_goal.py --time-limit-s 500 ;;
-        fig5-p1) "$PY" experiments/fig5_shaped_rewards.py --exponents 1 --seeds 3 --time-limit-s 500 ;;
-        fig5-p2) "$PY" experiments/fig5_shaped_rewards.py --exponents 2 --seeds 3 --time-limit-s 500 ;;
+        fig5-p1 | fig5-p2) "$PY" experiments/fig5_shaped_rewards.py --exponents "${1#fig5-p}" \
+            --seeds 3 --time-limit-s 500 ;;
         fig6-push-k1) fig6 fetch_push 1 ;;
         fig6-push-k2 | fig6-push-k4 | fig6-push-k8 | fig6-push-k16)
             fig6 fetch_push "${1#fig6-push-k}" --no-baseline ;;

@@ -86,10 +86,12 @@ def parse(argv: list[str]) -> TrainConfig:
     return tyro.cli(TrainConfig, default=default, args=argv, description=__doc__)
 
 
-def enable_compilation_cache() -> None:
-    """Reuse compiled programs across runs of the training and figure scripts: in
-    HER_JAX_CACHE, by default ~/.cache/her_jax/xla (HER_JAX_CACHE=off: compile every time)."""
-    where = os.environ.get("HER_JAX_CACHE", str(Path.home() / ".cache" / "her_jax" / "xla"))
+def enable_compilation_cache(default: Path | None = None) -> None:
+    """Reuse compiled programs across runs of the training and figure scripts (and the tests):
+    in HER_JAX_CACHE, else `default`, else ~/.cache/her_jax/xla (HER_JAX_CACHE=off: compile
+    every time)."""
+    default = default or Path.home() / ".cache" / "her_jax" / "xla"
+    where = os.environ.get("HER_JAX_CACHE", str(default))
     if where != "off":
         jax.config.update("jax_compilation_cache_dir", where)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)

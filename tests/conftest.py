@@ -5,16 +5,18 @@ import os
 os.environ.setdefault("MUJOCO_GL", "osmesa")
 os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
 
-import jax  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "experiments"))
+
+from train import enable_compilation_cache  # noqa: E402
+
 # the repository's .jax_cache, or HER_JAX_CACHE as the scripts read it (off: no cache)
-_CACHE = os.environ.get(
-    "HER_JAX_CACHE", os.path.join(os.path.dirname(os.path.dirname(__file__)), ".jax_cache")
-)
-if _CACHE != "off":
-    jax.config.update("jax_compilation_cache_dir", _CACHE)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+enable_compilation_cache(default=ROOT / ".jax_cache")
 
 
 def pytest_addoption(parser):
