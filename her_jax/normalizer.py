@@ -22,11 +22,15 @@ class Normalizer:
     goal: RunningStats
 
 
+def _init_stats(size: int) -> RunningStats:
+    stats = running_statistics.init_state(specs.Array((size,), jnp.float32))
+    # brax keeps std_eps as a Python float, a weak-typed leaf under jit; a state restored from
+    # a checkpoint has none, so a resumed run would compile its epoch as a second program
+    return stats.replace(std_eps=jnp.zeros((), jnp.float32))
+
+
 def init(obs_size: int, goal_size: int) -> Normalizer:
-    return Normalizer(
-        obs=running_statistics.init_state(specs.Array((obs_size,), jnp.float32)),
-        goal=running_statistics.init_state(specs.Array((goal_size,), jnp.float32)),
-    )
+    return Normalizer(obs=_init_stats(obs_size), goal=_init_stats(goal_size))
 
 
 def _update(stats: RunningStats, batch: jax.Array, clip_obs: float, std_floor: float):

@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 
 from her_jax import evaluate, her
+from her_jax.checkpoint import Checkpoints
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.rollout import run_episodes
-from her_jax.run import NonFiniteError, run
+from her_jax.run import NonFiniteError, init_states, run
 from her_jax.run_folder import TIMING_COLUMNS, MetricsLog
 from her_jax.train import make_env, make_train
 
@@ -132,6 +133,34 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
         run(resume, progress=False)
     with pytest.raises(ConfigError, match="no config.json"):
         run(dataclasses.replace(resume, out_dir=tmp_path / "empty"), progress=False)
+
+
+def test_a_restored_state_has_the_types_of_a_fresh_one(tmp_path):
+    # weak types included: the compiled epoch is specialised on them, so a difference would
+    # compile a resumed run's epoch as a second program
+    state = init_states(make_train(SMALL), [("future", 4.0)])
+    checkpoints = Checkpoints(tmp_path)
+    try:
+        checkpoints.save(1, state, {"wall_time_s": 1.5})
+        restored, host = checkpoints.restore(1, state)
+    finally:
+        checkpoints.close()
+    assert host == {"wall_time_s": 1.5}
+    assert jax.tree.map(jax.typeof, restored) == jax.tree.map(jax.typeof, state)
+    for config in [SMALL] + [TrainConfig(algo=a) for a in ("ddpg", "td3", "sac")]:
+        trainer = make_train(config)
+        shapes = jax.eval_shape(trainer.init, jax.random.key(0), 2, 0.8)
+        assert not any(x.weak_type for x in jax.tree.leaves(shapes)), config.algo
+    same = jax.tree.map(
+        lambda a, b: (
+            bool(jnp.all(jax.random.key_data(a) == jax.random.key_data(b)))
+            if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key)
+            else bool(jnp.all(a == b))
+        ),
+        restored,
+        state,
+    )
+    assert all(jax.tree.leaves(same))
 
 
 @pytest.fixture(scope="module")

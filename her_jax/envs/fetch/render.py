@@ -62,6 +62,8 @@ class FetchRenderer:
         A trajectory of a batch has time first and environments second:
         `index` then picks the environment.
         """
+        # one copy to the host: slicing device arrays leaf by leaf per frame costs far more
+        states = jax.device_get(states)
         length = np.shape(states.t)[0]
         frames = []
         for t in range(length):
