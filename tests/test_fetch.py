@@ -17,7 +17,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from her_jax.envs import make
-from her_jax.envs.fetch.env import MAX_MOVE
+from her_jax.envs.fetch.env import MAX_MOVE, PRESS_MARGIN
 from her_jax.envs.fetch.experts import expert_action
 
 TASKS = ("fetch_reach", "fetch_push", "fetch_slide", "fetch_pick_and_place")
@@ -220,6 +220,27 @@ def test_invalid_and_clipped_actions_are_flagged(task):
     # a NaN action acts as zero: the gripper stays where it started
     grip = steps["obs"].observation[nan_rows][..., :3]
     assert np.abs(grip - grip[:, :1]).max() < 0.01
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_pressing_into_the_table_is_flagged(task):
+    # gripper_press: a step asked for a gripper target more than PRESS_MARGIN below the
+    # workspace floor (which the clip then stops), judged from where the gripper was
+    tr = trajectory(task)
+    env, steps = tr["env"], tr["steps"]
+    z = env.scene.gripper_qpos + 2
+    before = np.concatenate(
+        [np.asarray(tr["first"].pipeline_state.qpos)[:, None, z], steps["qpos"][:, :-1, z]], axis=1
+    )
+    action_z = np.clip(np.nan_to_num(steps["action"][..., 2], nan=0.0), -1.0, 1.0)
+    wanted = before + MAX_MOVE * action_z
+    floor = env.spec.workspace_lo[2] - PRESS_MARGIN
+    clear = np.abs(wanted - floor) > 1e-4  # float32 rounding decides at the threshold itself
+    press = steps["info"]["gripper_press"]
+    np.testing.assert_array_equal(press[clear], (wanted < floor)[clear])
+    # full speed down reaches the floor and presses; full speed up never does
+    assert press[MODES == MINUS].any(axis=1).all()
+    assert not press[MODES == PLUS].any()
 
 
 @pytest.mark.parametrize("task", TASKS)
