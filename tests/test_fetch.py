@@ -407,21 +407,28 @@ def test_domain_randomisation_and_observation_noise():
     # slide: the object task that compiles fastest on a CPU
     env = make("fetch_slide", mass_scale=(0.5, 2.0), friction_scale=(0.5, 1.5), obs_noise=0.01)
     clean = make("fetch_slide")
+    sc = env.scene
+    kicked = np.array([False] * 4 + [True] * 4)
 
-    def one(key):
+    def one(key, kick):
         state = env.reset(key)
+        # a kicked episode starts with the puck sliding at 0.5 m/s along x, away from the
+        # gripper, which stands still: its deceleration is the table friction times g
+        data = state.pipeline_state
+        away = jnp.sign(data.qpos[sc.object_qpos] - data.qpos[sc.gripper_qpos])
+        qvel = data.qvel.at[sc.object_qvel].set(0.5 * away * kick)  # at rest after a reset
+        state = state.replace(pipeline_state=data.replace(qvel=qvel))
 
         def body(s, k):
-            a = jax.random.uniform(k, (4,), minval=-1.0, maxval=1.0)
+            a = jax.random.uniform(k, (4,), minval=-1.0, maxval=1.0) * (1 - kick)
             s = env.step(s, a)
-            return s, (s.obs, s.info["is_success"], s.pipeline_state.qpos)
+            return s, (s.obs, s.info["is_success"], s.pipeline_state.qpos, s.pipeline_state.qvel)
 
         return jax.lax.scan(body, state, jax.random.split(key, 5))
 
-    keys = jax.random.split(jax.random.PRNGKey(0), 4)
-    final, (obs, success, qpos) = jax.jit(jax.vmap(one))(keys)
+    keys = jax.random.split(jax.random.PRNGKey(0), len(kicked))
+    final, (obs, success, qpos, qvel) = jax.jit(jax.vmap(one))(keys, jnp.asarray(kicked))
     assert np.isfinite(np.asarray(obs.observation)).all()
-    sc = env.scene
     true_obj = np.asarray(qpos[..., sc.object_qpos : sc.object_qpos + 3])
     # noise on the observation only: the achieved goal (and so the reward) stays exact
     np.testing.assert_allclose(obs.achieved_goal, true_obj)
@@ -429,8 +436,16 @@ def test_domain_randomisation_and_observation_noise():
     assert 0.005 < noise.std() < 0.02
     np.testing.assert_allclose(success, clean.is_success(obs.achieved_goal, obs.desired_goal))
     # one draw of mass and friction per episode, different across episodes
-    masses = jax.vmap(lambda k: env._model(k).body_mass[sc.object_body])(final.rng)
-    assert np.unique(np.asarray(masses)).size == 4
-    base = float(sc.mj_model.body_mass[sc.object_body])
-    masses = np.asarray(masses) / base
+    models = jax.vmap(env._model)(final.rng)
+    masses = np.asarray(models.body_mass[:, sc.object_body])
+    assert np.unique(masses).size == len(kicked)
+    masses = masses / float(sc.mj_model.body_mass[sc.object_body])
     assert (masses >= 0.5 - 1e-6).all() and (masses <= 2.0 + 1e-6).all()
+    table = sc.object_pairs[0]  # the puck-table pair
+    friction = np.asarray(models.pair_friction[:, table, 0])
+    scale = friction / sc.mj_model.pair_friction[table, 0]
+    assert (scale >= 0.5 - 1e-6).all() and (scale <= 1.5 + 1e-6).all()
+    # the stepped physics uses each episode's draw: 3 steps of 40 ms slow the kicked puck by
+    # its friction times g
+    speed = np.abs(np.asarray(qvel[kicked, 2, sc.object_qvel]))
+    np.testing.assert_allclose((0.5 - speed) / (3 * 0.04 * 9.81), friction[kicked], rtol=0.05)
