@@ -408,16 +408,21 @@ def test_domain_randomisation_and_observation_noise():
     env = make("fetch_slide", mass_scale=(0.5, 2.0), friction_scale=(0.5, 1.5), obs_noise=0.01)
     clean = make("fetch_slide")
     sc = env.scene
-    kicked = np.array([False] * 4 + [True] * 4)
+    kicked = np.array([False] * 4 + [True] * 8)
+    pushed = np.array([False] * 8 + [True] * 4)
+    push_newton = 2.0
 
-    def one(key, kick):
+    def one(key, kick, push):
         state = env.reset(key)
         # a kicked episode starts with the puck sliding at 0.5 m/s along x, away from the
-        # gripper, which stands still: its deceleration is the table friction times g
+        # gripper, which stands still: its deceleration is the table friction times g; a
+        # pushed one also feels a constant force along its motion, which takes force / mass
+        # off that deceleration, so the stepped physics shows the drawn mass too
         data = state.pipeline_state
         away = jnp.sign(data.qpos[sc.object_qpos] - data.qpos[sc.gripper_qpos])
         qvel = data.qvel.at[sc.object_qvel].set(0.5 * away * kick)  # at rest after a reset
-        state = state.replace(pipeline_state=data.replace(qvel=qvel))
+        force = data.xfrc_applied.at[sc.object_body, 0].set(push_newton * away * push)
+        state = state.replace(pipeline_state=data.replace(qvel=qvel, xfrc_applied=force))
 
         def body(s, k):
             a = jax.random.uniform(k, (4,), minval=-1.0, maxval=1.0) * (1 - kick)
@@ -427,7 +432,9 @@ def test_domain_randomisation_and_observation_noise():
         return jax.lax.scan(body, state, jax.random.split(key, 5))
 
     keys = jax.random.split(jax.random.PRNGKey(0), len(kicked))
-    final, (obs, success, qpos, qvel) = jax.jit(jax.vmap(one))(keys, jnp.asarray(kicked))
+    final, (obs, success, qpos, qvel) = jax.jit(jax.vmap(one))(
+        keys, jnp.asarray(kicked), jnp.asarray(pushed)
+    )
     assert np.isfinite(np.asarray(obs.observation)).all()
     true_obj = np.asarray(qpos[..., sc.object_qpos : sc.object_qpos + 3])
     # noise on the observation only: the achieved goal (and so the reward) stays exact
@@ -439,13 +446,18 @@ def test_domain_randomisation_and_observation_noise():
     models = jax.vmap(env._model)(final.rng)
     masses = np.asarray(models.body_mass[:, sc.object_body])
     assert np.unique(masses).size == len(kicked)
-    masses = masses / float(sc.mj_model.body_mass[sc.object_body])
-    assert (masses >= 0.5 - 1e-6).all() and (masses <= 2.0 + 1e-6).all()
+    mass_scale = masses / float(sc.mj_model.body_mass[sc.object_body])
+    assert (mass_scale >= 0.5 - 1e-6).all() and (mass_scale <= 2.0 + 1e-6).all()
     table = sc.object_pairs[0]  # the puck-table pair
     friction = np.asarray(models.pair_friction[:, table, 0])
     scale = friction / sc.mj_model.pair_friction[table, 0]
     assert (scale >= 0.5 - 1e-6).all() and (scale <= 1.5 + 1e-6).all()
     # the stepped physics uses each episode's draw: 3 steps of 40 ms slow the kicked puck by
     # its friction times g
-    speed = np.abs(np.asarray(qvel[kicked, 2, sc.object_qvel]))
-    np.testing.assert_allclose((0.5 - speed) / (3 * 0.04 * 9.81), friction[kicked], rtol=0.05)
+    decel = (0.5 - np.abs(np.asarray(qvel[:, 2, sc.object_qvel]))) / (3 * 0.04)
+    slid = kicked & ~pushed
+    np.testing.assert_allclose(decel[slid] / 9.81, friction[slid], rtol=0.05)
+    # ... and each episode's drawn mass: the push takes 0.5 to 2 m/s^2 off (within 0.03 here),
+    # where physics that kept the base 2 kg is off by 0.27 to 0.44 for 3 of these 4 draws
+    expected = friction[pushed] * 9.81 - push_newton / masses[pushed]
+    np.testing.assert_allclose(decel[pushed], expected, atol=0.05)
