@@ -68,7 +68,7 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
     state = init_states(trainer, [(config.strategy, config.k)], sharding)
     keys = jax.random.split(jax.random.key(config.seed), members)
 
-    rollout = jax.vmap(trainer.rollout)
+    rollout = trainer.rollout
     roll_exe, roll_compile = compile_timed(rollout, state, keys)
     roll_s = median_seconds(lambda: roll_exe(state, keys), repeats)
     episodes, _ = roll_exe(state, keys)

@@ -89,9 +89,7 @@ def compile_epoch(trainer: Trainer, state, sharding) -> tuple[Any, dict[str, flo
     lowering, Python) and `xla_compile_s` (XLA's compiler, autotuning included).
     """
     # every leaf of the state and of the metrics leads with the member axis
-    epoch = jax.jit(
-        jax.vmap(trainer.epoch), in_shardings=sharding, out_shardings=sharding, donate_argnums=0
-    )
+    epoch = jax.jit(trainer.epoch, in_shardings=sharding, out_shardings=sharding, donate_argnums=0)
     t0 = time.perf_counter()
     lowered = epoch.lower(state)
     t1 = time.perf_counter()

@@ -12,10 +12,14 @@ then one evaluation of the deterministic online policy on `eval_envs` fresh
 episodes with their intended goals. The evaluation runs as the last
 ceil(eval_envs / num_envs) steps of the cycle scan, rollouts of the same
 `num_envs` environments, so the environment (the costliest part of the
-program to compile) is traced and compiled once. Both functions handle one
-seed; `jax.vmap` over the state trains many seeds, strategies or k values as
-one program, since the strategy and relabel probability are data in
-`TrainState`.
+program to compile) is traced and compiled once.
+
+Many seeds, strategies or k values (the members) train as one program, since
+the strategy and relabel probability are data in `TrainState`: `init` makes
+one member's state (`jax.vmap` it), and `epoch` takes every member's, stacked.
+The epoch maps the learner over members with `jax.vmap`, but steps all
+members' environments as one flat batch, which traces the physics once
+rather than once per `vmap`.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from her_jax.agents import make_agent
 from her_jax.agents.base import Agent, Batch
 from her_jax.config import TrainConfig, validate, validate_for_env
 from her_jax.envs.base import GoalEnv
-from her_jax.rollout import nonfinite_rows, run_episodes
+from her_jax.rollout import nonfinite_rows, run_member_episodes
 
 
 @struct.dataclass
@@ -55,12 +59,12 @@ class Trainer(NamedTuple):
     steps_per_epoch: int
     updates_per_epoch: int
     capacity_episodes: int
-    init: Any  # (key, strategy, relabel_prob) -> TrainState
-    epoch: Any  # (TrainState) -> (TrainState, metrics)
-    policy: Any  # (TrainState, explore: bool) -> rollout.Policy of one seed's agent
+    init: Any  # (key, strategy, relabel_prob) -> TrainState of one member
+    epoch: Any  # (TrainState of every member) -> (TrainState, metrics), all [M, ...]
+    policy: Any  # (TrainState, explore: bool) -> rollout.Policy of one member's agent
     # the parts of a cycle, for timing them on their own (experiments/bench_cycle.py)
-    rollout: Any  # (TrainState, key) -> (Episodes, info): one exploring episode per env
-    collect_and_learn: Any  # (TrainState, Episodes, key) -> (TrainState, metrics)
+    rollout: Any  # (TrainState of every member, keys [M]) -> (Episodes, info), [M, N, ...]
+    collect_and_learn: Any  # (TrainState, Episodes, key) -> (TrainState, metrics), one member
 
 
 def make_env(config: TrainConfig) -> GoalEnv:
@@ -180,11 +184,24 @@ def make_train(config: TrainConfig) -> Trainer:
         metrics = evaluate.success_metrics(info["is_success"], env.success_at)
         return metrics | {f"eval_{k}": v for k, v in evaluate.constraint_rates(info).items()}
 
-    def rollout(ts: TrainState, key):
-        return run_episodes(env, policy(ts, explore=True), key, config.num_envs)
+    def act_all(ts: TrainState, explore):
+        """Every member's policy, for `run_member_episodes`; `explore` may be traced."""
+
+        def one(ts, obs, key):
+            if isinstance(explore, bool):
+                return policy(ts, explore)(obs, key)
+            return jnp.where(explore, policy(ts, True)(obs, key), policy(ts, False)(obs, key))
+
+        return lambda obs, keys: jax.vmap(one)(ts, obs, keys)
+
+    def rollout(ts: TrainState, keys):
+        return run_member_episodes(env, act_all(ts, True), keys, config.num_envs)
+
+    learn_all = jax.vmap(collect_and_learn)
 
     def cycle_or_evaluation(ts: TrainState, i):
-        """Step i of the epoch's scan: a training cycle, or one rollout of the evaluation.
+        """Step i of the epoch's scan, for every member: a training cycle, or one rollout of
+        the evaluation.
 
         An evaluation rollout runs all `num_envs` environments with the deterministic
         policy and learns nothing; the epoch scores the first `eval_envs` of its
@@ -192,26 +209,27 @@ def make_train(config: TrainConfig) -> Trainer:
         traces and compiles the environment, the costliest part to compile, once.
         """
         training = i < config.cycles_per_epoch
-        key, k_roll, k_learn = jax.lax.cond(
-            training,
-            lambda k: tuple(jax.random.split(k, 3)),
-            lambda k: (*jax.random.split(k, 2), k),
-            ts.key,
-        )
 
-        def act(obs, k):
-            return jnp.where(training, policy(ts, True)(obs, k), policy(ts, False)(obs, k))
+        def split(k):
+            return jax.lax.cond(
+                training,
+                lambda k: tuple(jax.random.split(k, 3)),
+                lambda k: (*jax.random.split(k, 2), k),
+                k,
+            )
 
-        episodes, info = run_episodes(env, act, k_roll, config.num_envs)
+        key, k_roll, k_learn = jax.vmap(split)(ts.key)
+        episodes, info = run_member_episodes(env, act_all(ts, training), k_roll, config.num_envs)
         ts = ts.replace(key=key)
-        learned = jax.eval_shape(collect_and_learn, ts, episodes, k_learn)[1]
+        learned = jax.eval_shape(learn_all, ts, episodes, k_learn)[1]
         ts, learn_metrics = jax.lax.cond(
             training,
-            collect_and_learn,
+            learn_all,
             lambda ts, *_: (ts, jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), learned)),
             ts, episodes, k_learn,
         )  # fmt: skip
-        return ts, (learn_metrics | rollout_metrics(info, episodes), info)
+        metrics = learn_metrics | jax.vmap(rollout_metrics)(info, episodes)
+        return ts, (metrics, info)
 
     eval_rollouts = -(-config.eval_envs // config.num_envs)  # ceil
 
@@ -222,14 +240,15 @@ def make_train(config: TrainConfig) -> Trainer:
         # non-finite counts add up over every rollout, the evaluation's too (its learner
         # metrics are zeros); the other training metrics average over the training cycles
         metrics = {
-            k: v.sum() if k.startswith("nonfinite") else v[:last].mean()
+            k: v.sum(0) if k.startswith("nonfinite") else v[:last].mean(0)
             for k, v in per_step.items()
         }
-        # the evaluation's episodes, rollout after rollout: [eval_envs, T]
-        scored = jax.tree.map(
-            lambda v: v[last:].reshape(-1, *v.shape[2:])[: config.eval_envs], info
-        )
-        metrics |= evaluation_metrics(scored)
+
+        def scored(v):  # each member's evaluation episodes, rollout after rollout
+            v = jnp.moveaxis(v[last:], 0, 1)  # [M, eval_rollouts, N, T]
+            return v.reshape(v.shape[0], -1, *v.shape[3:])[:, : config.eval_envs]
+
+        metrics |= jax.vmap(evaluation_metrics)(jax.tree.map(scored, info))
         ts = ts.replace(epoch=ts.epoch + 1)
         metrics |= {"env_steps": ts.env_steps, "updates": ts.updates, "epoch": ts.epoch}
         return ts, metrics

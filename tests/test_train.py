@@ -39,7 +39,7 @@ def train_grid(config, strategies, epochs):
         jnp.array([her.STRATEGIES.index(s) for s in strategies]),
         jnp.full(n, config.relabel_prob),
     )
-    epoch = jax.jit(jax.vmap(trainer.epoch), donate_argnums=0)
+    epoch = jax.jit(trainer.epoch, donate_argnums=0)
     for _ in range(epochs):
         ts, metrics = epoch(ts)
     return jax.device_get(metrics)
@@ -75,7 +75,7 @@ def test_epoch_compiles_once_and_seeds_reproduce():
         traces += 1
         return trainer.epoch(ts)
 
-    epoch = jax.jit(jax.vmap(counted), donate_argnums=0)
+    epoch = jax.jit(counted, donate_argnums=0)
 
     def three_epochs(seed):
         ts = jax.jit(jax.vmap(trainer.init))(
@@ -233,7 +233,7 @@ def test_bitflip_buffer_keeps_bits_in_a_byte_and_learns_the_same(monkeypatch):
             jax.random.split(jax.random.key(0), 2), jnp.array([2, 2]), jnp.array([0.8, 0.8])
         )
         # as test_epoch_compiles_once compiles it, so the uint8 program is a cache hit
-        epoch = jax.jit(jax.vmap(trainer.epoch), donate_argnums=0)
+        epoch = jax.jit(trainer.epoch, donate_argnums=0)
         ts, first = epoch(ts)
         ts, second = epoch(ts)
         return ts.buffer.data, jax.device_get([first, second])
@@ -285,13 +285,14 @@ class CountingBitFlip(BitFlip):
 
 
 def reference_epoch(trainer, ts):
-    """One epoch written out step by step from the trainer's parts: the training cycles,
-    then ceil(eval_envs / num_envs) deterministic rollouts of all environments, scoring the
-    first eval_envs episodes (the key splits of the epoch's scan)."""
+    """One member's epoch written out step by step from the trainer's parts and
+    `run_episodes` (so one member's rollout checks the epoch's flat rollout of all members):
+    the training cycles, then ceil(eval_envs / num_envs) deterministic rollouts of all
+    environments, scoring the first eval_envs episodes (the key splits of the epoch's scan)."""
     config = trainer.config
     for _ in range(config.cycles_per_epoch):
         key, k_roll, k_learn = jax.random.split(ts.key, 3)
-        episodes, _ = trainer.rollout(ts, k_roll)
+        episodes, _ = run_episodes(trainer.env, trainer.policy(ts, True), k_roll, config.num_envs)
         ts, _ = trainer.collect_and_learn(ts.replace(key=key), episodes, k_learn)
     successes = []
     for _ in range(-(-config.eval_envs // config.num_envs)):
@@ -317,7 +318,7 @@ def test_evaluation_rollouts_share_the_training_program_and_score_eval_envs_epis
         jax.random.split(jax.random.key(0), 2), jnp.array([2, 0]), jnp.array([0.8, 0.0])
     )
     CountingBitFlip.traces = 0
-    epoch = jax.jit(jax.vmap(trainer.epoch)).lower(ts).compile()
+    epoch = jax.jit(trainer.epoch).lower(ts).compile()
     assert CountingBitFlip.traces == 1
     reference = jax.jit(jax.vmap(functools.partial(reference_epoch, trainer)))
     ts_ref = ts
