@@ -41,7 +41,8 @@ def main(args: Args) -> list[Path]:
     for task in args.tasks:
         config = curve_config(task, args, args.out_dir / task)
         paths.append(train_curves(config, args.smoke))
-    plot_fig3(paths, args.out_dir / "fig3_fetch.png")
+    # every task run into this folder, earlier runs of other tasks too
+    plot_fig3(sorted(args.out_dir.glob("*/metrics.csv")), args.out_dir / "fig3_fetch.png")
     print(f"wrote {args.out_dir / 'fig3_fetch.png'}")
     return paths
 

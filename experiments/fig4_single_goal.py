@@ -60,7 +60,9 @@ def main(args: Args) -> list[Path]:
         config = curve_config(task, args, args.out_dir / task, fixed_goal=goal)
         paths.append(train_curves(config, args.smoke))
     out_png = args.out_dir / "fig4_single_goal.png"
-    plot_fig4(paths, out_png, sorted(args.multi_goal_dir.glob("*/metrics.csv")))
+    # every task run into this folder, earlier runs of other tasks too
+    drawn = sorted(args.out_dir.glob("*/metrics.csv"))
+    plot_fig4(drawn, out_png, sorted(args.multi_goal_dir.glob("*/metrics.csv")))
     print(f"wrote {out_png}")
     return paths
 

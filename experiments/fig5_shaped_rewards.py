@@ -55,7 +55,9 @@ def main(args: Args) -> list[Path]:
             config = curve_config(task, args, out_dir, reward_type="dense", dense_exponent=p)
             paths.append(train_curves(config, args.smoke))
     out_png = args.out_dir / "fig5_shaped.png"
-    plot_fig5(paths, out_png, sorted(args.sparse_dir.glob("*/metrics.csv")))
+    # every task and exponent run into this folder, earlier runs of other ones too
+    drawn = sorted(args.out_dir.glob("*/p*/metrics.csv"))
+    plot_fig5(drawn, out_png, sorted(args.sparse_dir.glob("*/metrics.csv")))
     print(f"wrote {out_png}")
     return paths
 

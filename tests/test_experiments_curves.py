@@ -75,10 +75,22 @@ def test_fig4_single_goal_smoke(tmp_path):
     assert all(p.stat().st_size > 10_000 for p in drawn)
 
 
-def test_fig5_shaped_rewards_smoke(tmp_path):
+def test_fig5_shaped_rewards_smoke(tmp_path, monkeypatch):
+    # an earlier run of another task and exponent in the same folder is drawn too
+    earlier = tmp_path / "fetch_push" / "p1"
+    committed = EXPERIMENTS.parent / "results" / "fig5_shaped_cpu" / "fetch_push" / "p1"
+    shutil.copytree(committed, earlier, ignore=shutil.ignore_patterns("checkpoints"))
+    drawn = []
+
+    def recording_plot(csvs, *rest):
+        drawn.extend(csvs)
+        plot.plot_fig5(csvs, *rest)
+
+    monkeypatch.setattr(fig5_shaped_rewards, "plot_fig5", recording_plot)
     args = fig5_shaped_rewards.Args(smoke=True, out_dir=tmp_path, sparse_dir=tmp_path / "none")
     (metrics,) = fig5_shaped_rewards.main(args)
     assert metrics == tmp_path / "fetch_reach" / "p2" / "metrics.csv"
+    assert drawn == [earlier / "metrics.csv", metrics]
     rows = list(csv.DictReader(metrics.open()))
     assert set(CURVE_COLUMNS) <= set(rows[0])
     assert {r["strategy"] for r in rows} == {"future", "none"}
