@@ -206,7 +206,9 @@ def run(
     # all before compiling: the environment, the state (restored when resuming), config.json
     info["setup_s"] = round(compile_start - start, 2)
     (out / "meta.json").write_text(json.dumps(info, indent=2))
-    logger = MetricsLog(out, append=config.resume, tensorboard=config.tensorboard)
+    logger = MetricsLog(
+        out, config.tensorboard, resumed_from=first_epoch if config.resume else None
+    )
     bar = tqdm(
         total=trainer.num_epochs * trainer.steps_per_epoch,
         initial=first_epoch * trainer.steps_per_epoch,

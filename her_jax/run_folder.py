@@ -64,28 +64,46 @@ def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
 
 class MetricsLog:
     """metrics.csv (and optional TensorBoard events) in the run folder: the first row's
-    columns, FIRST_COLUMNS then the rest sorted, hold for the whole run (a resumed one too)."""
+    columns, FIRST_COLUMNS then the rest sorted, hold for the whole run (a resumed one too).
 
-    def __init__(self, out_dir: Path, append: bool, tensorboard: bool):
+    A resumed run (`resumed_from`: the epoch of the checkpoint it continues) keeps the rows
+    up to that epoch and drops later ones: a run that crashed after writing an epoch's rows
+    but before checkpointing it trains that epoch again, which would list it twice.
+    """
+
+    def __init__(self, out_dir: Path, tensorboard: bool, resumed_from: int | None = None):
         self.path = out_dir / "metrics.csv"
-        self.append = append and self.path.exists()
         self.columns: list[str] | None = None
+        if resumed_from is not None and self.path.exists():
+            self.columns = self._keep_through(resumed_from)
         self.writer = None
         if tensorboard:
             from tensorboardX import SummaryWriter
 
             self.writer = SummaryWriter(str(out_dir / "tensorboard"))
 
+    def _keep_through(self, epoch: int) -> list[str]:
+        """Rewrite metrics.csv with its rows up to `epoch`; its columns. A row cut short by
+        the crash is dropped too."""
+        with self.path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            columns = list(reader.fieldnames or [])
+            kept = [
+                r for r in reader
+                if None not in r.values() and r["epoch"].isdigit() and int(r["epoch"]) <= epoch
+            ]  # fmt: skip
+        with self.path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, columns)
+            writer.writeheader()
+            writer.writerows(kept)
+        return columns
+
     def write(self, rows: list[dict]) -> None:
         if self.columns is None:
             rest = sorted(set(rows[0]) - set(FIRST_COLUMNS))
             self.columns = FIRST_COLUMNS + rest
-            if self.append:
-                with self.path.open() as f:
-                    self.columns = next(csv.reader(f))
-            else:
-                with self.path.open("w", newline="") as f:
-                    csv.writer(f).writerow(self.columns)
+            with self.path.open("w", newline="") as f:
+                csv.writer(f).writerow(self.columns)
         with self.path.open("a", newline="") as f:
             writer = csv.DictWriter(f, self.columns, extrasaction="ignore")
             writer.writerows(rows)

@@ -115,11 +115,15 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     shutil.copytree(full.out_dir, crashed)
     shutil.rmtree(crashed / "checkpoints" / "4")
     lines = (crashed / "metrics.csv").read_text().splitlines()
-    (crashed / "metrics.csv").write_text("\n".join(lines[:5]) + "\n")
+    # the rows of epoch 3 were written, and the crash cut a row of epoch 4 short
+    (crashed / "metrics.csv").write_text("\n".join(lines[:7] + [lines[7][:30]]) + "\n")
     resumed = run(dataclasses.replace(full, out_dir=crashed, resume=True), progress=False)
     assert comparable(resumed) == comparable(rows[4:])
-    csv_rows = (crashed / "metrics.csv").read_text().splitlines()
-    assert len(csv_rows) == 1 + 4 + 4  # header, epochs 1-2 kept, 3-4 rewritten by the resume
+    # the file lists every epoch once: 1-2 kept, 3 (not checkpointed) and 4 trained again
+    with (crashed / "metrics.csv").open() as f, (full.out_dir / "metrics.csv").open() as g:
+        saved, uninterrupted = list(csv.DictReader(f)), list(csv.DictReader(g))
+    assert [r["epoch"] for r in saved] == ["1", "1", "2", "2", "3", "3", "4", "4"]
+    assert comparable(saved) == comparable(uninterrupted)
     # a resume that does not match the saved run is refused before anything compiles
     resume = dataclasses.replace(full, out_dir=crashed, resume=True)
     with pytest.raises(ConfigError, match="num_envs is 8 but the saved run used 4"):
