@@ -17,7 +17,7 @@ import dataclasses
 from pathlib import Path
 
 import tyro
-from plot import plot_fig1
+from plot import plot_fig1, read_csv
 from train import enable_compilation_cache
 
 from her_jax import meta
@@ -43,7 +43,12 @@ class Args:
     2 x seeds buffers of about 2n + 5 bytes per transition (bits in bytes, int32 actions)."""
     time_limit_s: float = 0.0
     """Stop each n's run after the first epoch past this many seconds (0: no limit); the
-    summary then holds the env steps it reached."""
+    summary then holds the env steps it reached, and with --checkpoint-every, --resume
+    continues it."""
+    checkpoint_every: int = -1
+    """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
+    resume: bool = False
+    """Continue each n's run from its newest checkpoint (runs already done train no more)."""
     out_dir: Path = RESULTS / "fig1_bitflip"
     """Where the per-n runs, the summary and the plot go."""
     smoke: bool = False
@@ -54,9 +59,29 @@ def base_config(args: Args) -> TrainConfig:
     return TrainConfig(
         env="bitflip", algo="dqn", hidden=(256,), batch_size=128, random_eps=0.2, num_envs=16,
         cycles_per_epoch=10, updates_per_cycle=40, target_update_interval=40, eval_envs=200,
-        seeds=args.seeds, total_env_steps=args.env_steps, checkpoint_every=-1,
-        buffer_capacity=args.buffer_capacity, time_limit_s=args.time_limit_s,
+        seeds=args.seeds, total_env_steps=args.env_steps, checkpoint_every=args.checkpoint_every,
+        buffer_capacity=args.buffer_capacity, time_limit_s=args.time_limit_s, resume=args.resume,
     )  # fmt: skip
+
+
+def summarise(n: int, metrics_csv: Path) -> list[dict]:
+    """One row per (variant, seed) of the run of n bits: its last epoch's success and its best
+    over training, from every epoch in the file (a resumed run's earlier ones too)."""
+    rows = read_csv(metrics_csv)
+    last = max(int(r["epoch"]) for r in rows)
+    return [
+        {
+            "n_bits": n, "variant": LABELS[r["strategy"]], "seed": int(r["seed"]),
+            "env_steps": int(r["env_steps"]), "success_rate": float(r["success_rate"]),
+            "best_success_rate": max(
+                float(q["success_rate"]) for q in rows
+                if (q["strategy"], q["seed"]) == (r["strategy"], r["seed"])
+            ),
+            "wall_time_s": float(r["wall_time_s"]),
+        }
+        for r in rows
+        if int(r["epoch"]) == last
+    ]  # fmt: skip
 
 
 def main(args: Args) -> Path:
@@ -69,19 +94,8 @@ def main(args: Args) -> Path:
         if args.smoke:
             config = dataclasses.replace(config, eval_envs=16, updates_per_cycle=8,
                                          target_update_interval=8, num_envs=4)  # fmt: skip
-        rows = run(config, variants=VARIANTS, progress=not args.smoke)
-        last = max(r["epoch"] for r in rows)
-        for r in rows:
-            if r["epoch"] == last:
-                summary.append({
-                    "n_bits": n, "variant": LABELS[r["strategy"]], "seed": r["seed"],
-                    "env_steps": r["env_steps"], "success_rate": r["success_rate"],
-                    "best_success_rate": max(
-                        q["success_rate"] for q in rows
-                        if q["strategy"] == r["strategy"] and q["seed"] == r["seed"]
-                    ),
-                    "wall_time_s": r["wall_time_s"],
-                })  # fmt: skip
+        run(config, variants=VARIANTS, progress=not args.smoke)
+        summary += summarise(n, config.out_dir / "metrics.csv")
     path = args.out_dir / "summary.csv"
     meta.write_csv(path, summary)
     plot_fig1(path, args.out_dir / "fig1_bitflip.png")

@@ -40,6 +40,18 @@ def test_fig1_bitflip_smoke(tmp_path):
     assert (tmp_path / "fig1_bitflip.png").stat().st_size > 10_000
     assert (tmp_path / "n4" / "meta.json").exists()
     assert not (tmp_path / "n4" / "checkpoints").exists()  # figures keep no checkpoints
+    # stopped by its time limit after one epoch, then resumed: the summary of the whole run
+    stopped = fig1_bitflip.Args(
+        smoke=True, out_dir=tmp_path / "stopped", time_limit_s=1e-9, checkpoint_every=1
+    )
+    fig1_bitflip.main(stopped)
+    with (tmp_path / "stopped" / "n4" / "metrics.csv").open() as f:
+        assert {r["epoch"] for r in csv.DictReader(f)} == {"1"}
+    resumed = fig1_bitflip.main(dataclasses.replace(stopped, time_limit_s=0.0, resume=True))
+    with resumed.open() as f:
+        assert [r | {"wall_time_s": ""} for r in csv.DictReader(f)] == [
+            r | {"wall_time_s": ""} for r in rows
+        ]
     # plot.py redraws it, and with a second budget beside it, draws both in one plot too
     results = tmp_path / "results"
     for name, steps in (("fig1_bitflip", 2000), ("fig1_bitflip_big", 9000)):
