@@ -28,6 +28,7 @@ fig6-push-k2     5        the same with k = 2 (no HER is in k1)
 fig6-push-k4     5        k = 4
 fig6-push-k8     5        k = 8
 fig6-push-k16    5        k = 16
+fig6-push-kall   5        k = all (inf: every goal relabelled)
 fig3-pick        9        Fig. 3 pick-and-place: DDPG vs DDPG+HER, 3 seeds, 5,000,000 env steps
 fig3-slide       9        Fig. 3 slide, the same
 EOF
@@ -40,8 +41,10 @@ try_setting() {  # label, XLA flag
     XLA_FLAGS=$2 bench --time-limit-s 1 --label "$1" || echo "== $1 failed (exit $?)" >&2
 }
 
-fig6() {  # task, k, then extra flags
-    "$PY" experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "k$2" \
+fig6() {  # task, k (inf: the paper's "all", part kall), then extra flags
+    local part="k$2"
+    [ "$2" = inf ] && part=kall
+    "$PY" experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "$part" \
         --time-limit-s 500 "${@:3}"
 }
 
@@ -66,6 +69,7 @@ run_part() {
         fig6-push-k1) fig6 fetch_push 1 ;;
         fig6-push-k2 | fig6-push-k4 | fig6-push-k8 | fig6-push-k16)
             fig6 fetch_push "${1#fig6-push-k}" --no-baseline ;;
+        fig6-push-kall) fig6 fetch_push inf --no-baseline ;;
         fig3-pick) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_pick_and_place --seeds 3 \
             --time-limit-s 500 ;;
         fig3-slide) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_slide --seeds 3 \

@@ -220,7 +220,7 @@ def plot_fig5(metrics_csvs: list[Path], out_png: Path, sparse_runs: list[Path]) 
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     """Best and mean test success against k, one line per strategy (median over seeds).
 
-    No HER has no k: it is drawn as a horizontal dashed line.
+    No HER has no k: it is drawn as a horizontal dashed line. k = inf is labelled "all".
     """
     rows = read_csv(summary_csv)
     tasks = sorted({r["task"] for r in rows})
@@ -232,14 +232,25 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
             for r in rows:
                 if r["task"] == task:
                     groups[r["strategy"]][float(r["k"])].append(float(r[measure]))
+            ks_drawn = sorted({k for s, per_k in groups.items() if s != "none" for k in per_k})
+            # k = inf (every goal relabelled, the paper's "all") one doubling right of the rest
+            x_all = 2 * max([k for k in ks_drawn if np.isfinite(k)], default=16.0)
+
+            def x(k, x_all=x_all):
+                return x_all if np.isinf(k) else k
+
             for strategy, per_k in sorted(groups.items()):
                 ks = sorted(per_k)
                 medians = [np.median(per_k[k]) for k in ks]
                 if strategy == "none":
                     ax.axhline(medians[0], color="black", linestyle="--", label="no HER")
                 else:
-                    ax.plot(ks, medians, marker="o", label=strategy)
+                    ax.plot([x(k) for k in ks], medians, marker="o", label=strategy)
             ax.set_xscale("log", base=2)
+            ax.set_xticks(
+                [x(k) for k in ks_drawn], ["all" if np.isinf(k) else f"{k:g}" for k in ks_drawn]
+            )
+            ax.minorticks_off()
             ax.set(xlabel="k", ylabel=measure.replace("_", " "), ylim=(-0.02, 1.02))
             ax.set_title(task, fontsize=10)
     axes[0, 0].legend(fontsize=8)

@@ -157,7 +157,7 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path):
     assert resumed.read_text() == first
     second_part = fig6_ablation.Args(
         smoke=True, out_dir=tmp_path, strategies=("final", "future", "episode", "random"),
-        ks=(4.0,), part="k4", baseline=False,
+        ks=(float("inf"),), part="kall", baseline=False,
     )  # fmt: skip
     fig6_ablation.main(second_part)
     rows = list(csv.DictReader(summary.open()))
@@ -165,18 +165,18 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path):
         "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
         "env_steps",
     ]  # fmt: skip
-    # both parts in one summary: 3 strategies at k = 1, 4 at k = 4, no HER once; 2 seeds each
+    # both parts in one summary: 3 strategies at k = 1, 4 at k = all, no HER once; 2 seeds each
     assert len(rows) == (3 + 4 + 1) * 2
-    assert {(r["strategy"], r["k"]) for r in rows} >= {("none", "0.0"), ("episode", "4.0")}
+    assert {(r["strategy"], r["k"]) for r in rows} >= {("none", "0.0"), ("episode", "inf")}
     for r in rows:
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
         assert int(r["env_steps"]) == 400
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
     task = tmp_path / fig6_ablation.SMOKE_TASK
-    assert sorted(p.parent.name for p in task.rglob("metrics.csv")) == ["k1", "k4"]
+    assert sorted(p.parent.name for p in task.rglob("metrics.csv")) == ["k1", "kall"]
     # a part that would train members another part has is refused before it compiles
     again = dataclasses.replace(second_part, part="k4b", baseline=True, strategies=("future",))
-    with pytest.raises(ValueError, match=r"trained in .*k4 already.*choose other --ks"):
+    with pytest.raises(ValueError, match=r"trained in .*kall already.*choose other --ks"):
         fig6_ablation.main(again)
     baseline_again = dataclasses.replace(again, ks=(8.0,))
     with pytest.raises(ValueError, match=r"trained in .*k1 already.*pass --no-baseline"):

@@ -85,8 +85,9 @@ def test_every_part_is_a_valid_command_line(tmp_path):
             parsed = tyro.cli(FIGURE_ARGS[name], args=argv)
             assert parsed.time_limit_s > 0, args  # every part ends within its job
     fig6_parts = [shlex.split(a) for _, _, a in calls if "fig6_ablation.py" in a]
-    assert [a[a.index("--part") + 1] for a in fig6_parts] == ["k1", "k2", "k4", "k8", "k16"]
-    assert ["--no-baseline" in a for a in fig6_parts] == [False] + [True] * 4
+    assert [a[a.index("--part") + 1] for a in fig6_parts] == ["k1", "k2", "k4", "k8", "k16", "kall"]
+    assert ["--no-baseline" in a for a in fig6_parts] == [False] + [True] * 5
+    assert tyro.cli(fig6_ablation.Args, args=fig6_parts[-1][1:]).ks == (float("inf"),)
 
 
 @pytest.mark.parametrize("bad", [["nope"], ["fig4", "fig-4"]])
