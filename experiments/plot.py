@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import EngFormatter  # noqa: E402
 
 from her_jax.meta import short_commit  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
@@ -117,6 +118,8 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
         for curve in curves:
             _draw_curve(ax, curve)
         ax.set(xlabel="env steps", ylabel="success rate", ylim=(-0.02, 1.02))
+        # 100k, 1.5M: plain integers up to a million run into each other
+        ax.xaxis.set_major_formatter(EngFormatter(sep=""))
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7)
     note = _device_note(*(curve[1].parent for curves in panels.values() for curve in curves))
