@@ -113,7 +113,11 @@ class TrainConfig:
     checkpoint_every: int = 0
     """Save a checkpoint every N epochs (0: only at the end; -1: never)."""
     resume: bool = False
-    """Continue from the newest checkpoint in out_dir."""
+    """Continue from the newest checkpoint in out_dir (checkpointing as the saved run did, unless
+    checkpoint_every is given)."""
+    overwrite: bool = False
+    """Start afresh in an out_dir that holds an earlier run's checkpoints, deleting them (without
+    it, such a run is refused)."""
     tensorboard: bool = False
     """Also write TensorBoard events into out_dir."""
 

@@ -124,6 +124,13 @@ def run_metadata() -> dict[str, str]:
     }
 
 
+def legs(info: dict) -> list[dict]:
+    """Every leg of a run from its meta.json, oldest first: a resumed run's earlier legs, then
+    the last (each with its own device, versions and commit)."""
+    last = {k: v for k, v in info.items() if k != "earlier_legs"}
+    return [*info.get("earlier_legs", []), last]
+
+
 def write_csv(path: Path, rows: list[dict]) -> None:
     """Rows of equal keys as a CSV with a header line (the folder is created)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,9 @@ reads the files back):
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 import signal
 import time
 import warnings
@@ -141,14 +143,15 @@ def warn_invalid_actions(metrics: dict, epoch: int, members: list) -> None:
 
 def check_resumable(
     config: TrainConfig, trainer: Trainer, out: Path, variants: list[Variant]
-) -> None:
-    """A resumed run must keep the shapes of the saved one (the buffer's above all)."""
+) -> TrainConfig:
+    """A resumed run must keep the shapes of the saved one (the buffer's above all), its seeds
+    and what an epoch is (checkpoints are numbered by epoch); the saved config."""
     old, old_variants = load_config(out)
     if old_variants != [tuple(v) for v in variants]:
         raise ConfigError(f"--resume: variants {variants} differ from the saved {old_variants}")
     for name in (
         "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal", "num_envs", "seeds",
-        "hidden", "batch_size",
+        "seed", "cycles_per_epoch", "hidden", "batch_size",
     ):  # fmt: skip
         value, before = getattr(config, name), getattr(old, name)
         if value != before:
@@ -159,6 +162,31 @@ def check_resumable(
             f"--resume: the buffer would hold {config.capacity_for(T)} transitions but the saved "
             f"run's holds {old.capacity_for(T)}; pass --buffer-capacity {old.capacity_for(T)}"
         )
+    return old
+
+
+def check_fresh(config: TrainConfig, out: Path) -> None:
+    """A fresh run must not mix with an earlier run's checkpoints in its folder: refused unless
+    --overwrite, which deletes them (and the earlier TensorBoard events)."""
+    saved = out / "checkpoints"
+    if not (saved.is_dir() and any(saved.iterdir())):
+        return
+    if not config.overwrite:
+        raise ConfigError(
+            f"{out} holds checkpoints of an earlier run: pass --resume to continue it, "
+            "--overwrite to start afresh (deleting them), or another --out-dir"
+        )
+    shutil.rmtree(saved)
+    shutil.rmtree(out / "tensorboard", ignore_errors=True)
+
+
+def earlier_legs(out: Path) -> list[dict]:
+    """The meta.json of every earlier leg of a resumed run, oldest first."""
+    path = out / "meta.json"
+    if not path.exists():
+        return []
+    before = json.loads(path.read_text())
+    return before.pop("earlier_legs", []) + [before]
 
 
 def run(
@@ -175,11 +203,16 @@ def run(
     members = run_members(config, variants)
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if config.resume:  # checked before the initial state is compiled
+        saved = check_resumable(config, trainer, out, variants)
+        if config.checkpoint_every < 0:  # keep checkpointing as the saved run did
+            config = dataclasses.replace(config, checkpoint_every=saved.checkpoint_every)
+    else:
+        check_fresh(config, out)
     keep = config.checkpoint_every >= 0
     checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
     latest = None
-    if config.resume:  # checked before the initial state is compiled
-        check_resumable(config, trainer, out, variants)
+    if config.resume:
         latest = checkpoints.latest_epoch()
         if latest is None:
             raise ConfigError(f"--resume: no checkpoint under {out / 'checkpoints'}")
@@ -190,6 +223,7 @@ def run(
         state, host = checkpoints.restore(latest, state)
         first_epoch, wall_offset = latest, host["wall_time_s"]
     save_config(out, config, variants, trainer.env.episode_length)
+    legs = earlier_legs(out) if config.resume else []
     info = meta.run_metadata() | {
         "resumed_from_epoch": first_epoch,
         "devices_used": len(sharding.device_set),
@@ -205,6 +239,8 @@ def run(
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
     # all before compiling: the environment, the state (restored when resuming), config.json
     info["setup_s"] = round(compile_start - start, 2)
+    if legs:  # a resumed run's device, commit and timings of every leg, not only this one's
+        info["earlier_legs"] = legs
     (out / "meta.json").write_text(json.dumps(info, indent=2))
     logger = MetricsLog(
         out, config.tensorboard, resumed_from=first_epoch if config.resume else None
@@ -273,6 +309,7 @@ def run(
         logger.close()
         if checkpoints is not None:
             checkpoints.close()
-    if stop_request.signal is not None:  # the caller (a figure script's loop) stops too
+    finished = not written or written[-1]["epoch"] == trainer.num_epochs
+    if stop_request.signal is not None and not finished:  # a figure script's loop stops too
         raise Stopped(f"stopped by {signal.Signals(stop_request.signal).name}")
     return written

@@ -45,6 +45,12 @@ def save_config(out_dir: Path, config: TrainConfig, variants: list[Variant], epi
     (Path(out_dir) / "config.json").write_text(json.dumps(saved, indent=2))
 
 
+def has_run(out_dir: Path) -> bool:
+    """Whether a run has started in `out_dir` (its config.json is written before it compiles);
+    a figure script's --resume starts the tasks that have not."""
+    return (Path(out_dir) / "config.json").exists()
+
+
 def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
     """The config and variants a run saved in `out_dir/config.json`.
 

@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import functools
+import json
 import os
 import shutil
 import signal
@@ -117,8 +118,16 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     lines = (crashed / "metrics.csv").read_text().splitlines()
     # the rows of epoch 3 were written, and the crash cut a row of epoch 4 short
     (crashed / "metrics.csv").write_text("\n".join(lines[:7] + [lines[7][:30]]) + "\n")
-    resumed = run(dataclasses.replace(full, out_dir=crashed, resume=True), progress=False)
+    # resumed without a checkpoint cadence of its own: it keeps the saved run's
+    resumed_config = dataclasses.replace(full, out_dir=crashed, resume=True, checkpoint_every=-1)
+    resumed = run(resumed_config, progress=False)
     assert comparable(resumed) == comparable(rows[4:])
+    assert (crashed / "checkpoints" / "4").is_dir()
+    # meta.json describes the resumed leg and keeps the earlier one's
+    full_meta = json.loads((full.out_dir / "meta.json").read_text())
+    resumed_meta = json.loads((crashed / "meta.json").read_text())
+    assert resumed_meta["earlier_legs"] == [full_meta]
+    assert resumed_meta["resumed_from_epoch"] == 2 and "earlier_legs" not in full_meta
     # the file lists every epoch once: 1-2 kept, 3 (not checkpointed) and 4 trained again
     with (crashed / "metrics.csv").open() as f, (full.out_dir / "metrics.csv").open() as g:
         saved, uninterrupted = list(csv.DictReader(f)), list(csv.DictReader(g))
@@ -128,6 +137,17 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     resume = dataclasses.replace(full, out_dir=crashed, resume=True)
     with pytest.raises(ConfigError, match="num_envs is 8 but the saved run used 4"):
         run(dataclasses.replace(resume, num_envs=8), progress=False)
+    with pytest.raises(ConfigError, match="seed is 3 but the saved run used 0"):
+        run(dataclasses.replace(resume, seed=3), progress=False)
+    with pytest.raises(ConfigError, match="cycles_per_epoch is 4 but the saved run used 2"):
+        run(dataclasses.replace(resume, cycles_per_epoch=4), progress=False)
+    # a fresh run into the folder would mix with its checkpoints: refused unless --overwrite
+    with pytest.raises(ConfigError, match="holds checkpoints of an earlier run: pass --resume"):
+        run(dataclasses.replace(full, out_dir=crashed), progress=False)
+    assert (crashed / "checkpoints" / "4").is_dir()
+    fresh = run(dataclasses.replace(full, out_dir=crashed, overwrite=True), progress=False)
+    assert comparable(fresh) == comparable(rows)
+    assert "earlier_legs" not in json.loads((crashed / "meta.json").read_text())
     with pytest.raises(ConfigError, match=r"variants \[\('random', 4.0\)\] differ"):
         run(resume, variants=[("random", 4.0)], progress=False)
     with pytest.raises(ConfigError, match="pass --buffer-capacity"):
@@ -185,7 +205,8 @@ def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
         pytest.skip("signal handlers are set in the main thread only")
     full, _ = four_epochs
     write = MetricsLog.write
-    signals = {2: signal.SIGINT, 3: signal.SIGTERM}  # Ctrl-C, then a scheduler's stop
+    # Ctrl-C, then a scheduler's stop, then one during the last epoch, which stops nothing
+    signals = {2: signal.SIGINT, 3: signal.SIGTERM, 4: signal.SIGINT}
 
     def write_then_signal(self, epoch_rows):  # the signal arrives during this epoch
         write(self, epoch_rows)
@@ -202,7 +223,8 @@ def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
         run(dataclasses.replace(stopped, resume=True), progress=False)
     saved = sorted(p.name for p in (stopped.out_dir / "checkpoints").iterdir() if p.is_dir())
     assert saved == ["2", "3"]  # each stop checkpointed its epoch
-    run(dataclasses.replace(stopped, resume=True), progress=False)
+    last = run(dataclasses.replace(stopped, resume=True), progress=False)  # complete: no Stopped
+    assert [r["epoch"] for r in last] == [4, 4]
 
     def written(out_dir):
         return comparable(list(csv.DictReader((out_dir / "metrics.csv").open())))
