@@ -12,6 +12,7 @@ from pathlib import Path
 
 from her_jax.config import TrainConfig
 from her_jax.run import run
+from her_jax.run_folder import has_run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -72,7 +73,10 @@ class CurveArgs:
     """Stop each task's run after the first epoch past this many seconds (0: no limit); with
     --checkpoint-every it is saved there, and --resume continues it."""
     resume: bool = False
-    """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
+    """Continue each task's run from its newest checkpoint (tasks already done train no more;
+    tasks not yet started start)."""
+    overwrite: bool = False
+    """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
@@ -89,7 +93,8 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
         updates_per_cycle=args.updates_per_cycle, target_update_interval=40,
         batch_size=args.batch_size, eval_envs=args.eval_envs,
         checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
-        resume=args.resume, out_dir=out_dir, **fields,
+        resume=args.resume and has_run(out_dir), overwrite=args.overwrite, out_dir=out_dir,
+        **fields,
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

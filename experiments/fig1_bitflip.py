@@ -4,8 +4,9 @@ For each n, DQN (no relabelling) and DQN+HER (future, k = 4) train `--seeds`
 seeds each as one vmapped program, all with the same env-step budget.
 Success is any-step success on the intended goal, as in the paper.
 Writes `results/fig1_bitflip/n<N>/` (config, meta, metrics per epoch),
-`results/fig1_bitflip/summary.csv` (one row per n, variant and seed) and the
-plot `results/fig1_bitflip/fig1_bitflip.png`.
+`results/fig1_bitflip/summary.csv` (one row per n, variant and seed, of every n
+run into the folder, earlier invocations' too) and the plot
+`results/fig1_bitflip/fig1_bitflip.png`.
 
     python experiments/fig1_bitflip.py            # full size
     python experiments/fig1_bitflip.py --smoke    # seconds, for tests
@@ -24,6 +25,7 @@ from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.errors import exit_on_config_error
 from her_jax.run import run
+from her_jax.run_folder import has_run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 VARIANTS = [("future", 4.0), ("none", 0.0)]
@@ -48,7 +50,10 @@ class Args:
     checkpoint_every: int = -1
     """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
     resume: bool = False
-    """Continue each n's run from its newest checkpoint (runs already done train no more)."""
+    """Continue each n's run from its newest checkpoint (runs already done train no more; n not
+    yet started start)."""
+    overwrite: bool = False
+    """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
     out_dir: Path = RESULTS / "fig1_bitflip"
     """Where the per-n runs, the summary and the plot go."""
     smoke: bool = False
@@ -60,8 +65,21 @@ def base_config(args: Args) -> TrainConfig:
         env="bitflip", algo="dqn", hidden=(256,), batch_size=128, random_eps=0.2, num_envs=16,
         cycles_per_epoch=10, updates_per_cycle=40, target_update_interval=40, eval_envs=200,
         seeds=args.seeds, total_env_steps=args.env_steps, checkpoint_every=args.checkpoint_every,
-        buffer_capacity=args.buffer_capacity, time_limit_s=args.time_limit_s, resume=args.resume,
+        buffer_capacity=args.buffer_capacity, time_limit_s=args.time_limit_s,
+        overwrite=args.overwrite,
     )  # fmt: skip
+
+
+def config_for(args: Args, n: int) -> TrainConfig:
+    """The run of n bits, in `<out-dir>/n<N>/`; --resume starts it if it has not started."""
+    out_dir = args.out_dir / f"n{n}"
+    config = dataclasses.replace(
+        base_config(args), n_bits=n, out_dir=out_dir, resume=args.resume and has_run(out_dir)
+    )
+    if args.smoke:
+        config = dataclasses.replace(config, eval_envs=16, updates_per_cycle=8,
+                                     target_update_interval=8, num_envs=4)  # fmt: skip
+    return config
 
 
 def summarise(n: int, metrics_csv: Path) -> list[dict]:
@@ -84,18 +102,20 @@ def summarise(n: int, metrics_csv: Path) -> list[dict]:
     ]  # fmt: skip
 
 
+def bit_runs(out_dir: Path) -> list[tuple[int, Path]]:
+    """(n, metrics.csv) of every `n<N>/` run folder in `out_dir`, by n."""
+    found = out_dir.glob("n*/metrics.csv")
+    return sorted((int(m.parent.name[1:]), m) for m in found if m.parent.name[1:].isdigit())
+
+
 def main(args: Args) -> Path:
     meta.git_commit()  # the commit of the code this process starts with
     if args.smoke:
         args = dataclasses.replace(args, bits=(4,), seeds=2, env_steps=2_000)
-    summary = []
     for n in args.bits:
-        config = dataclasses.replace(base_config(args), n_bits=n, out_dir=args.out_dir / f"n{n}")
-        if args.smoke:
-            config = dataclasses.replace(config, eval_envs=16, updates_per_cycle=8,
-                                         target_update_interval=8, num_envs=4)  # fmt: skip
-        run(config, variants=VARIANTS, progress=not args.smoke)
-        summary += summarise(n, config.out_dir / "metrics.csv")
+        run(config_for(args, n), variants=VARIANTS, progress=not args.smoke)
+    # every n run into this folder, earlier runs of other n too
+    summary = [row for n, m in bit_runs(args.out_dir) for row in summarise(n, m)]
     path = args.out_dir / "summary.csv"
     meta.write_csv(path, summary)
     plot_fig1(path, args.out_dir / "fig1_bitflip.png")

@@ -38,6 +38,7 @@ from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError, exit_on_config_error
 from her_jax.run import run, run_members
+from her_jax.run_folder import has_run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +68,10 @@ class Args:
     """Stop each task's run after the first epoch past this many seconds (0: no limit); with
     --checkpoint-every it is saved there, and --resume continues it."""
     resume: bool = False
-    """Continue each task's run from its newest checkpoint (tasks already done train no more)."""
+    """Continue each task's run from its newest checkpoint (tasks already done train no more;
+    tasks not yet started start)."""
+    overwrite: bool = False
+    """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
     part: str = ""
     """Name of this part of a sweep run in parts (e.g. k1 with --ks 1): its runs go to
     <out-dir>/<task>/<part>/; members trained by another part are refused before training."""
@@ -121,7 +125,8 @@ def config_for(args: Args, task: str) -> TrainConfig:
         updates_per_cycle=args.updates_per_cycle,
         target_update_interval=50, batch_size=1024, eval_envs=100,
         checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
-        resume=args.resume, out_dir=run_dir(args, task),
+        resume=args.resume and has_run(run_dir(args, task)), overwrite=args.overwrite,
+        out_dir=run_dir(args, task),
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

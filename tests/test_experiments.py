@@ -6,6 +6,7 @@ The learning-curve figures (3 to 5) are tested in test_experiments_curves.py.
 import csv
 import dataclasses
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import bench_buffer  # noqa: E402
 import bench_cycle  # noqa: E402
 import bench_envs  # noqa: E402
 import bench_train  # noqa: E402
+import fetch_figures  # noqa: E402
 import fig1_bitflip  # noqa: E402
 import fig6_ablation  # noqa: E402
 import plot  # noqa: E402
@@ -40,18 +42,22 @@ def test_fig1_bitflip_smoke(tmp_path):
     assert (tmp_path / "fig1_bitflip.png").stat().st_size > 10_000
     assert (tmp_path / "n4" / "meta.json").exists()
     assert not (tmp_path / "n4" / "checkpoints").exists()  # figures keep no checkpoints
-    # stopped by its time limit after one epoch, then resumed: the summary of the whole run
+    # stopped by its time limit after one epoch, then resumed: the summary of the whole run,
+    # beside an earlier invocation's run of another n in the folder
     stopped = fig1_bitflip.Args(
         smoke=True, out_dir=tmp_path / "stopped", time_limit_s=1e-9, checkpoint_every=1
     )
+    shutil.copytree(tmp_path / "n4", tmp_path / "stopped" / "n6")
     fig1_bitflip.main(stopped)
     with (tmp_path / "stopped" / "n4" / "metrics.csv").open() as f:
         assert {r["epoch"] for r in csv.DictReader(f)} == {"1"}
     resumed = fig1_bitflip.main(dataclasses.replace(stopped, time_limit_s=0.0, resume=True))
     with resumed.open() as f:
-        assert [r | {"wall_time_s": ""} for r in csv.DictReader(f)] == [
-            r | {"wall_time_s": ""} for r in rows
-        ]
+        resumed_rows = list(csv.DictReader(f))
+    assert [r | {"wall_time_s": ""} for r in resumed_rows if r["n_bits"] == "4"] == [
+        r | {"wall_time_s": ""} for r in rows
+    ]
+    assert [r["n_bits"] for r in resumed_rows] == ["4"] * 4 + ["6"] * 4
     # plot.py redraws it, and with a second budget beside it, draws both in one plot too
     results = tmp_path / "results"
     for name, steps in (("fig1_bitflip", 2000), ("fig1_bitflip_big", 9000)):
@@ -64,6 +70,23 @@ def test_fig1_bitflip_smoke(tmp_path):
         "fig1_bitflip/fig1_bitflip_budgets.png",
     ]  # fmt: skip
     assert all(p.stat().st_size > 10_000 for p in drawn)
+
+
+def test_resume_starts_the_runs_not_yet_started(tmp_path):
+    # a figure script stopped during one task or n resumes that one and starts the later ones
+    started, fresh = tmp_path / "started", tmp_path / "fresh"
+    started.mkdir()
+    (started / "config.json").write_text("{}")
+    curves = fetch_figures.CurveArgs(resume=True)
+    assert fetch_figures.curve_config("fetch_push", curves, started).resume
+    assert not fetch_figures.curve_config("fetch_push", curves, fresh).resume
+    ablation = fig6_ablation.Args(resume=True, out_dir=tmp_path)  # runs in <out-dir>/<task>/
+    assert fig6_ablation.config_for(ablation, "started").resume
+    assert not fig6_ablation.config_for(ablation, "fresh").resume
+    bits = fig1_bitflip.Args(resume=True, out_dir=tmp_path)
+    (tmp_path / "n3").mkdir()
+    (tmp_path / "n3" / "config.json").write_text("{}")
+    assert fig1_bitflip.config_for(bits, 3).resume and not fig1_bitflip.config_for(bits, 5).resume
 
 
 def test_bench_train_reports_time_to_success(tmp_path):

@@ -107,18 +107,21 @@ def test_fig5_shaped_rewards_smoke(tmp_path, monkeypatch):
     assert (tmp_path / "fig5_shaped.png").stat().st_size > 10_000
 
 
-def test_curve_config_takes_the_command_line_sizes():
+def test_curve_config_takes_the_command_line_sizes(tmp_path):
+    out = tmp_path / "out"  # a run has started there, so --resume continues it
+    out.mkdir()
+    (out / "config.json").write_text("{}")
     args = fetch_figures.CurveArgs(
         seeds=3, num_envs=16, batch_size=512, updates_per_cycle=80, env_steps=1000,
         eval_envs=50, checkpoint_every=2, resume=True, cycles_per_epoch=50,
     )  # fmt: skip
-    config = fetch_figures.curve_config("fetch_push", args, Path("out"), reward_type="dense")
+    config = fetch_figures.curve_config("fetch_push", args, out, reward_type="dense")
     assert (config.seeds, config.num_envs, config.batch_size, config.updates_per_cycle) == (
         3, 16, 512, 80,
     )  # fmt: skip
     assert (config.total_env_steps, config.eval_envs, config.checkpoint_every) == (1000, 50, 2)
     assert config.cycles_per_epoch == 50
-    assert config.resume and config.reward_type == "dense" and config.out_dir == Path("out")
+    assert config.resume and config.reward_type == "dense" and config.out_dir == out
     full = fetch_figures.curve_config("fetch_push", fetch_figures.CurveArgs(), Path("out"))
     assert full.total_env_steps == fetch_figures.BUDGETS["fetch_push"] == 3_000_000
     assert full.checkpoint_every == -1 and not full.resume
