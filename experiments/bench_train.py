@@ -61,13 +61,23 @@ def pop_label(argv: list[str]) -> tuple[str, list[str]]:
     return label or "", argv
 
 
-def benchmark_config(argv: list[str]) -> TrainConfig:
+def file_tag(config: TrainConfig, label: str) -> str:
+    """`<env>_<cpu|gpu>[_label]`, which names the benchmark's files and run folder."""
+    return f"{config.env}_{meta.device_tag()}" + (f"_{label}" if label else "")
+
+
+def benchmark_config(argv: list[str], label: str = "") -> TrainConfig:
     """The configuration `argv` describes (flags of `experiments/train.py`), with the
-    benchmark's defaults: the `push` preset and 5 seeds."""
+    benchmark's defaults: the `push` preset, 5 seeds, no checkpoints, and the run folder
+    `runs/bench_train_<tag>` rather than the preset's training run's."""
     argv = argv if "--preset" in argv else ["--preset", "push", *argv]
-    config = parse(argv)
+    config = dataclasses.replace(parse(argv), checkpoint_every=-1)
     if not any(a.startswith("--seeds") for a in argv):
         config = dataclasses.replace(config, seeds=5)
+    if not any(a.startswith("--out-dir") for a in argv):
+        config = dataclasses.replace(
+            config, out_dir=Path("runs") / f"bench_train_{file_tag(config, label)}"
+        )
     return config
 
 
@@ -78,15 +88,14 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
     one machine sit side by side.
     """
     label, argv = pop_label(argv)
-    config = benchmark_config(argv)
+    config = benchmark_config(argv, label)
     if not any(a.startswith("--stop-at-success") for a in argv):
         config = dataclasses.replace(config, stop_at_success=max(LEVELS))  # no time past the goal
-    config = dataclasses.replace(config, checkpoint_every=-1)
+    tag = file_tag(config, label)
     info = meta.run_metadata()  # before training: the commit this process runs
     rows = run(config)
     epochs = per_epoch(rows)
     run_meta = json.loads((Path(config.out_dir) / "meta.json").read_text())
-    tag = f"{config.env}_{meta.device_tag()}" + (f"_{label}" if label else "")
     out_dir = results_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     meta.write_csv(out_dir / f"bench_train_{tag}.csv", epochs)

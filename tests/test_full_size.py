@@ -78,8 +78,11 @@ def test_every_part_is_a_valid_command_line(tmp_path):
         name = Path(script).name
         if name == "bench_train.py":
             assert cache == "off"  # a cold start: compiling counts
-            _, argv = bench_train.pop_label(argv)
-            assert bench_train.benchmark_config(argv).time_limit_s > 0
+            label, argv = bench_train.pop_label(argv)
+            config = bench_train.benchmark_config(argv, label)
+            assert config.time_limit_s > 0
+            # its own run folder, per setting: not the preset's training run, nor each other's
+            assert config.out_dir.name == f"bench_train_{bench_train.file_tag(config, label)}"
         else:
             assert not xla_flags
             parsed = tyro.cli(FIGURE_ARGS[name], args=argv)
