@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import EngFormatter  # noqa: E402
 
-from her_jax.meta import short_commit  # noqa: E402
+from her_jax.meta import legs, short_commit  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -34,8 +34,8 @@ def _device_note(*run_dirs: Path) -> str:
     commits = defaultdict(list)
     for run_dir in run_dirs:
         if (run_dir / "meta.json").exists():
-            info = json.loads((run_dir / "meta.json").read_text())
-            commits[f"{info['device']}, jax {info['jax']}"].append(short_commit(info["commit"]))
+            for leg in legs(json.loads((run_dir / "meta.json").read_text())):
+                commits[f"{leg['device']}, jax {leg['jax']}"].append(short_commit(leg["commit"]))
     return "; ".join(
         f"{where}, commit{'s' if len(set(c)) > 1 else ''} {', '.join(dict.fromkeys(c))}"
         for where, c in commits.items()
@@ -54,11 +54,10 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
         q = np.array([np.percentile(per_n[n], [25, 50, 75]) for n in ns])
         ax.plot(ns, q[:, 1], marker="o", label=variant)
         ax.fill_between(ns, q[:, 0], q[:, 2], alpha=0.25)
-    steps = rows[0]["env_steps"]
-    first_n = min(int(r["n_bits"]) for r in rows)
-    note = _device_note(summary_csv.parent / f"n{first_n}")
+    ns = sorted({int(r["n_bits"]) for r in rows})
+    note = _device_note(*(summary_csv.parent / f"n{n}" for n in ns))
     ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
-    ax.set_title(f"Bit-flipping, {steps} env steps per run", fontsize=10)
+    ax.set_title(f"Bit-flipping, {_steps_text(rows)} env steps per run", fontsize=10)
     ax.legend()
     if note:
         fig.text(0.01, 0.01, note, fontsize=6, color="gray")
@@ -67,12 +66,26 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
     plt.close(fig)
 
 
+def _steps_text(rows: list[dict]) -> str:
+    """The env steps the rows' runs trained, '200,000' or, where they differ (epochs round
+    the budget up; a time limit stops early), '198,400 to 204,800'."""
+    low, high = (f(int(r["env_steps"]) for r in rows) for f in (min, max))
+    return f"{high:,}" if low == high else f"{low:,} to {high:,}"
+
+
 def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
     """Fig. 1 at several env-step budgets in one plot: median final success against n."""
-    runs = sorted((read_csv(p) for p in summary_csvs), key=lambda rows: int(rows[0]["env_steps"]))
+    runs = sorted(
+        (read_csv(p) for p in summary_csvs), key=lambda rows: max(int(r["env_steps"]) for r in rows)
+    )
+    seeds = {
+        sum(1 for r in rows if (r["variant"], r["n_bits"]) == (q["variant"], q["n_bits"]))
+        for rows in runs
+        for q in rows
+    }
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for i, rows in enumerate(runs):
-        steps = int(rows[0]["env_steps"])
+        steps = _steps_text(rows)
         for variant, style in (("DQN+HER", "-"), ("DQN", ":")):
             per_n = defaultdict(list)
             for r in rows:
@@ -80,12 +93,14 @@ def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
                     per_n[int(r["n_bits"])].append(float(r["success_rate"]))
             ns = sorted(per_n)
             medians = [np.median(per_n[n]) for n in ns]
-            label = f"{variant}, {steps:,} steps"
+            label = f"{variant}, {steps} steps"
             ax.plot(ns, medians, linestyle=style, marker="o", color=f"C{i}", label=label)
     ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
-    ax.set_title("Bit-flipping: median of 5 seeds per env-step budget", fontsize=10)
+    seeds_text = f"{seeds.pop()} seeds" if len(seeds) == 1 else "seeds"
+    ax.set_title(f"Bit-flipping: median of {seeds_text} per env-step budget", fontsize=10)
     ax.legend(fontsize=7)
     fig.tight_layout()
+    out_png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
 
@@ -255,7 +270,9 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
             )
             ax.minorticks_off()
             ax.set(xlabel="k", ylabel=measure.replace("_", " "), ylim=(-0.02, 1.02))
-            ax.set_title(task, fontsize=10)
+            # parts stopped by a time limit train fewer env steps than others: say so
+            steps = _steps_text([r for r in rows if r["task"] == task])
+            ax.set_title(f"{task}\n{steps} env steps per member", fontsize=10)
     axes[0, 0].legend(fontsize=8)
     # every run folder under the summary's: each task, and each part of a sweep run in parts
     note = _device_note(*sorted(m.parent for m in summary_csv.parent.rglob("meta.json")))

@@ -22,8 +22,9 @@ import numpy as np
 import tyro
 from plot import read_csv
 
+from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError, exit_on_config_error
-from her_jax.meta import short_commit, write_csv
+from her_jax.meta import legs, short_commit, write_csv
 from her_jax.run_folder import load_config
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -58,7 +59,7 @@ def variant_name(algo: str, strategy: str, k: float) -> str:
 def task_name(config) -> str:
     """The environment and what sets this run apart from the default task."""
     if config.env == "bitflip":
-        return f"bitflip, n = {config.n_bits}"
+        return f"bitflip, n = {config.n_bits or BitFlip().n_bits}"  # 0: the default
     parts = [config.env]
     if config.reward_type == "dense":
         parts.append(f"shaped reward, p = {config.dense_exponent or 1:g}")
@@ -92,6 +93,8 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
     rows = read_csv(run_dir / "metrics.csv")
     meta_path = run_dir / "meta.json"
     info = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    run_legs = legs(info)  # a resumed run's every leg: each may have run elsewhere
+    commits = ", ".join(dict.fromkeys(short_commit(leg.get("commit", "")) for leg in run_legs))
     by_variant: dict[tuple[str, float], list[dict]] = {}
     for r in rows:
         by_variant.setdefault((r["strategy"], float(r["k"])), []).append(r)
@@ -109,7 +112,8 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
             "final_success_min": round(float(success.min()), 3),
             "final_success_max": round(float(success.max()), 3),
             "wall_time_s": round(max(float(r["wall_time_s"]) for r in final)),
-            "device": info.get("device", ""), "commit": short_commit(info.get("commit", "")),
+            "device": ", ".join(dict.fromkeys(leg.get("device", "") for leg in run_legs)),
+            "commit": commits,
             "paper": paper_finding(config, strategy),
         })  # fmt: skip
     return out
