@@ -81,7 +81,7 @@ class MetricsLog:
         self.path = out_dir / "metrics.csv"
         self.columns: list[str] | None = None
         if resumed_from is not None and self.path.exists():
-            self.columns = self._keep_through(resumed_from)
+            self.columns = self._keep_through(resumed_from) or None  # None: write a header
         self.writer = None
         if tensorboard:
             from tensorboardX import SummaryWriter
