@@ -183,10 +183,7 @@ def check_fresh(config: TrainConfig, out: Path) -> None:
 def earlier_legs(out: Path) -> list[dict]:
     """The meta.json of every earlier leg of a resumed run, oldest first."""
     path = out / "meta.json"
-    if not path.exists():
-        return []
-    before = json.loads(path.read_text())
-    return before.pop("earlier_legs", []) + [before]
+    return meta.legs(json.loads(path.read_text())) if path.exists() else []
 
 
 def run(
