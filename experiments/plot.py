@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import matplotlib
@@ -54,8 +54,8 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
         q = np.array([np.percentile(per_n[n], [25, 50, 75]) for n in ns])
         ax.plot(ns, q[:, 1], marker="o", label=variant)
         ax.fill_between(ns, q[:, 0], q[:, 2], alpha=0.25)
-    ns = sorted({int(r["n_bits"]) for r in rows})
-    note = _device_note(*(summary_csv.parent / f"n{n}" for n in ns))
+    every_n = sorted({int(r["n_bits"]) for r in rows})
+    note = _device_note(*(summary_csv.parent / f"n{n}" for n in every_n))
     ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
     ax.set_title(f"Bit-flipping, {_steps_text(rows)} env steps per run", fontsize=10)
     ax.legend()
@@ -78,11 +78,9 @@ def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
     runs = sorted(
         (read_csv(p) for p in summary_csvs), key=lambda rows: max(int(r["env_steps"]) for r in rows)
     )
-    seeds = {
-        sum(1 for r in rows if (r["variant"], r["n_bits"]) == (q["variant"], q["n_bits"]))
-        for rows in runs
-        for q in rows
-    }
+    # seeds per (variant, n) of each run, so the title can name their number
+    per_variant_and_n = (Counter((r["variant"], r["n_bits"]) for r in rows) for rows in runs)
+    seeds = {count for counts in per_variant_and_n for count in counts.values()}
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for i, rows in enumerate(runs):
         steps = _steps_text(rows)
@@ -253,20 +251,17 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
             ks_drawn = sorted({k for s, per_k in groups.items() if s != "none" for k in per_k})
             # k = inf (every goal relabelled, the paper's "all") one doubling right of the rest
             x_all = 2 * max([k for k in ks_drawn if np.isfinite(k)], default=16.0)
-
-            def x(k, x_all=x_all):
-                return x_all if np.isinf(k) else k
-
+            x = {k: x_all if np.isinf(k) else k for k in ks_drawn}  # where each k is drawn
             for strategy, per_k in sorted(groups.items()):
                 ks = sorted(per_k)
                 medians = [np.median(per_k[k]) for k in ks]
                 if strategy == "none":
                     ax.axhline(medians[0], color="black", linestyle="--", label="no HER")
                 else:
-                    ax.plot([x(k) for k in ks], medians, marker="o", label=strategy)
+                    ax.plot([x[k] for k in ks], medians, marker="o", label=strategy)
             ax.set_xscale("log", base=2)
             ax.set_xticks(
-                [x(k) for k in ks_drawn], ["all" if np.isinf(k) else f"{k:g}" for k in ks_drawn]
+                [x[k] for k in ks_drawn], ["all" if np.isinf(k) else f"{k:g}" for k in ks_drawn]
             )
             ax.minorticks_off()
             ax.set(xlabel="k", ylabel=measure.replace("_", " "), ylim=(-0.02, 1.02))
