@@ -31,7 +31,7 @@ from her_jax.envs.fetch.env import FetchEnv  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_gif  # noqa: E402
 from her_jax.errors import ConfigError, exit_on_config_error  # noqa: E402
 from her_jax.rollout import run_states  # noqa: E402
-from her_jax.run import init_states, run_members  # noqa: E402
+from her_jax.run import run_members, state_shapes  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
 from her_jax.train import make_train  # noqa: E402
 
@@ -68,7 +68,7 @@ def load_member(run_dir: Path, member: int):
         epoch = checkpoints.latest_epoch()
         if epoch is None:
             raise ConfigError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
-        state, _ = checkpoints.restore(epoch, init_states(trainer, variants))
+        state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants))
     finally:
         checkpoints.close()
     return trainer, jax.tree.map(lambda x: x[member], state), members[member]

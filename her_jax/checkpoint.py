@@ -18,12 +18,26 @@ def _to_saveable(tree):
     return jax.tree.map(lambda x: jax.random.key_data(x) if _is_key(x) else x, tree)
 
 
+def _restore_target(leaf):
+    """What orbax restores a leaf of a template as: its shape, dtype and placement, a typed
+    key as its raw uint32 data."""
+    saved = jax.eval_shape(jax.random.key_data, leaf) if _is_key(leaf) else leaf
+    return jax.ShapeDtypeStruct(saved.shape, saved.dtype, sharding=leaf.sharding)
+
+
 def _from_saved(saved, template):
-    return jax.tree.map(
-        lambda s, t: jax.random.wrap_key_data(s, impl=jax.random.key_impl(t)) if _is_key(t) else s,
-        saved,
-        template,
-    )
+    def leaf(s, t):
+        if not _is_key(t):
+            return s
+        # an abstract template leaf carries no key implementation: keys are made with the
+        # default one (jax.random.key), which must give back the template's key type
+        impl = jax.random.key_impl(t) if isinstance(t, jax.Array) else None
+        key = jax.random.wrap_key_data(s, impl=impl)
+        if key.dtype != t.dtype:
+            raise ValueError(f"a restored key is {key.dtype}, its template {t.dtype}")
+        return key
+
+    return jax.tree.map(leaf, saved, template)
 
 
 class Checkpoints:
@@ -44,8 +58,10 @@ class Checkpoints:
         (self.directory / f"host_{epoch}.json").write_text(json.dumps(host))
 
     def restore(self, epoch: int, template):
-        """The state saved at `epoch`, shaped like `template` (a freshly initialised state)."""
-        abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _to_saveable(template))
+        """The state saved at `epoch`, shaped and placed like `template`: a freshly initialised
+        state, or its `jax.ShapeDtypeStruct`s with their shardings (`run.state_shapes`), which
+        spares allocating a second state to restore into."""
+        abstract = jax.tree.map(_restore_target, template)
         saved = self.manager.restore(epoch, args=ocp.args.StandardRestore(abstract))
         host = json.loads((self.directory / f"host_{epoch}.json").read_text())
         return _from_saved(saved, template), host

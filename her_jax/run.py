@@ -69,10 +69,9 @@ def member_inputs(config: TrainConfig, variants: list[Variant]):
     return keys, strategy, prob
 
 
-def init_states(trainer: Trainer, variants: list[Variant], sharding=None):
-    """The vmapped initial state of every (variant, seed), made where `sharding` puts it (each
-    device makes only its own members' buffers). A state too large for the devices is
-    refused before anything is allocated."""
+def _checked_init(trainer: Trainer, variants: list[Variant], sharding):
+    """The vmapped `Trainer.init`, its inputs and its output's shapes, once the state is known
+    to fit the devices."""
     inputs = member_inputs(trainer.config, variants)
     init = jax.vmap(trainer.init)
     shapes = jax.eval_shape(init, *inputs)
@@ -80,7 +79,27 @@ def init_states(trainer: Trainer, variants: list[Variant], sharding=None):
         shapes, shapes.buffer, len(sharding.device_set) if sharding else 1, len(inputs[0]),
         trainer.capacity_episodes * trainer.env.episode_length,
     )  # fmt: skip
+    return init, inputs, shapes
+
+
+def init_states(trainer: Trainer, variants: list[Variant], sharding=None):
+    """The vmapped initial state of every (variant, seed), made where `sharding` puts it (each
+    device makes only its own members' buffers). A state too large for the devices is
+    refused before anything is allocated."""
+    init, inputs, _ = _checked_init(trainer, variants, sharding)
     return jax.jit(init, out_shardings=sharding)(*inputs)
+
+
+def state_shapes(trainer: Trainer, variants: list[Variant], sharding=None):
+    """What `init_states` would make, as `jax.ShapeDtypeStruct`s placed by `sharding` (default:
+    the first device), allocating nothing: the template a checkpoint is restored into, so a
+    resumed run holds one copy of its buffers, not two."""
+    _, _, shapes = _checked_init(trainer, variants, sharding)
+    sharding = sharding or jax.sharding.SingleDeviceSharding(jax.devices()[0])
+    return jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=sharding, weak_type=x.weak_type),
+        shapes,
+    )
 
 
 def compile_epoch(trainer: Trainer, state, sharding) -> tuple[Any, dict[str, float]]:
@@ -214,11 +233,12 @@ def run(
         if latest is None:
             raise ConfigError(f"--resume: no checkpoint under {out / 'checkpoints'}")
     sharding = member_sharding(len(members), config.devices)
-    state = init_states(trainer, variants, sharding)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
-        state, host = checkpoints.restore(latest, state)
+        state, host = checkpoints.restore(latest, state_shapes(trainer, variants, sharding))
         first_epoch, wall_offset = latest, host["wall_time_s"]
+    else:
+        state = init_states(trainer, variants, sharding)
     save_config(out, config, variants, trainer.env.episode_length)
     legs = earlier_legs(out) if config.resume else []
     info = meta.run_metadata() | {

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import her_jax.run
 from her_jax import evaluate, her
 from her_jax.checkpoint import Checkpoints, _to_saveable
 from her_jax.config import TrainConfig
@@ -21,7 +22,7 @@ from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.rollout import run_episodes
-from her_jax.run import NonFiniteError, init_states, run
+from her_jax.run import NonFiniteError, init_states, run, state_shapes
 from her_jax.run_folder import TIMING_COLUMNS, MetricsLog
 from her_jax.train import make_env, make_train
 
@@ -104,7 +105,7 @@ def comparable(rows):
     ]
 
 
-def test_resume_matches_an_uninterrupted_run(tmp_path):
+def test_resume_matches_an_uninterrupted_run(tmp_path, monkeypatch):
     full = dataclasses.replace(
         SMALL, total_env_steps=4 * SMALL.steps_per_epoch(6), checkpoint_every=2,
         out_dir=tmp_path / "full",
@@ -120,7 +121,13 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     (crashed / "metrics.csv").write_text("\n".join(lines[:7] + [lines[7][:30]]) + "\n")
     # resumed without a checkpoint cadence of its own: it keeps the saved run's
     resumed_config = dataclasses.replace(full, out_dir=crashed, resume=True, checkpoint_every=-1)
+
+    def no_fresh_state(*args):  # it restores into the state's shapes, holding one state
+        raise AssertionError("a resumed run made a fresh state")
+
+    monkeypatch.setattr(her_jax.run, "init_states", no_fresh_state)
     resumed = run(resumed_config, progress=False)
+    monkeypatch.undo()
     assert comparable(resumed) == comparable(rows[4:])
     assert (crashed / "checkpoints" / "4").is_dir()
     # meta.json describes the resumed leg and keeps the earlier one's
@@ -162,17 +169,26 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
 def test_a_restored_state_has_the_types_of_a_fresh_one(tmp_path):
     # weak types included: the compiled epoch is specialised on them, so a difference would
     # compile a resumed run's epoch as a second program
-    state = init_states(make_train(SMALL), [("future", 4.0)])
+    trainer, variants = make_train(SMALL), [("future", 4.0)]
+    state = init_states(trainer, variants)
+    # restored into the fresh state, or into its shapes alone (as a resumed run does)
+    templates = {"state": state, "shapes": state_shapes(trainer, variants)}
     checkpoints = Checkpoints(tmp_path)
     try:
         checkpoints.save(1, state, {"wall_time_s": 1.5})
-        restored, host = checkpoints.restore(1, state)
+        restored = {name: checkpoints.restore(1, t) for name, t in templates.items()}
     finally:
         checkpoints.close()
-    assert host == {"wall_time_s": 1.5}
-    assert jax.tree.map(jax.typeof, restored) == jax.tree.map(jax.typeof, state)
-    # the same values too, keys compared by their data as the checkpoint stores them
-    jax.tree.map(np.testing.assert_array_equal, _to_saveable(restored), _to_saveable(state))
+    for name, (restored_state, host) in restored.items():
+        assert host == {"wall_time_s": 1.5}, name
+        assert jax.tree.map(jax.typeof, restored_state) == jax.tree.map(jax.typeof, state), name
+        assert jax.tree.map(lambda x: x.sharding, restored_state) == jax.tree.map(
+            lambda x: x.sharding, state
+        ), name
+        # the same values too, keys compared by their data as the checkpoint stores them
+        jax.tree.map(
+            np.testing.assert_array_equal, _to_saveable(restored_state), _to_saveable(state)
+        )
     for config in [SMALL] + [TrainConfig(algo=a) for a in ("ddpg", "td3", "sac")]:
         trainer = make_train(config)
         shapes = jax.eval_shape(trainer.init, jax.random.key(0), 2, 0.8)
