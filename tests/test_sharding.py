@@ -74,6 +74,10 @@ def _two_devices(out: Path) -> None:
         dataclasses.replace(config, devices=1, out_dir=out / "two", resume=True), progress=False
     )
     _assert_same_training(resumed, one[4:])
+    # and on two, restored straight into each device's share
+    shutil.rmtree(out / "two" / "checkpoints" / "3")
+    resumed = run(dataclasses.replace(config, out_dir=out / "two", resume=True), progress=False)
+    _assert_same_training(resumed, one[4:])
 
 
 if __name__ == "__main__":
