@@ -260,7 +260,10 @@ def run(
         info["earlier_legs"] = legs
     (out / "meta.json").write_text(json.dumps(info, indent=2))
     logger = MetricsLog(
-        out, config.tensorboard, resumed_from=first_epoch if config.resume else None
+        out,
+        config.tensorboard,
+        resumed_from=first_epoch if config.resume else None,
+        resumed_step=first_epoch * trainer.steps_per_epoch if config.resume else None,
     )
     bar = tqdm(
         total=trainer.num_epochs * trainer.steps_per_epoch,

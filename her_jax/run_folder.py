@@ -24,6 +24,8 @@ FIRST_COLUMNS = [
     "success_any", "steps_to_success",
 ]  # fmt: skip
 TIMING_COLUMNS = ("wall_time_s", "env_steps_per_s", "updates_per_s")
+# which member a row is of, and when: a TensorBoard tag and step rather than a chart
+MEMBER_COLUMNS = ("seed", "k", "epoch", "env_steps")
 
 Variant = tuple[str, float]  # (goal strategy, k)
 
@@ -72,12 +74,23 @@ class MetricsLog:
     """metrics.csv (and optional TensorBoard events) in the run folder: the first row's
     columns, FIRST_COLUMNS then the rest sorted, hold for the whole run (a resumed one too).
 
-    A resumed run (`resumed_from`: the epoch of the checkpoint it continues) keeps the rows
-    up to that epoch and drops later ones: a run that crashed after writing an epoch's rows
-    but before checkpointing it trains that epoch again, which would list it twice.
+    A resumed run (`resumed_from`: the epoch of the checkpoint it continues, reached at
+    `resumed_step` env steps per member) keeps the rows up to that epoch and drops later ones:
+    a run that crashed after writing an epoch's rows but before checkpointing it trains that
+    epoch again, which would list it twice. Its TensorBoard events start with a purge of the
+    earlier legs' events after `resumed_step`, for the same reason.
+
+    TensorBoard tags are `metric/strategy-k/seed`: one chart per metric and member, grouped by
+    metric, so a run's variants sit side by side.
     """
 
-    def __init__(self, out_dir: Path, tensorboard: bool, resumed_from: int | None = None):
+    def __init__(
+        self,
+        out_dir: Path,
+        tensorboard: bool,
+        resumed_from: int | None = None,
+        resumed_step: int | None = None,
+    ):
         self.path = out_dir / "metrics.csv"
         self.columns: list[str] | None = None
         if resumed_from is not None and self.path.exists():
@@ -86,7 +99,13 @@ class MetricsLog:
         if tensorboard:
             from tensorboardX import SummaryWriter
 
-            self.writer = SummaryWriter(str(out_dir / "tensorboard"))
+            # a leg's own file, named apart from the earlier legs' even within one second
+            resumed = resumed_step is not None
+            self.writer = SummaryWriter(
+                str(out_dir / "tensorboard"),
+                purge_step=resumed_step + 1 if resumed else None,
+                filename_suffix=f".resumed_at_{resumed_step}" if resumed else "",
+            )
 
     def _keep_through(self, epoch: int) -> list[str]:
         """Rewrite metrics.csv with its rows up to `epoch`; its columns. A row cut short by
@@ -115,9 +134,10 @@ class MetricsLog:
             writer.writerows(rows)
         if self.writer is not None:
             for row in rows:
+                member = f"{row['strategy']}-k{row['k']:g}/seed{row['seed']}"
                 for name, value in row.items():
-                    if isinstance(value, float | int) and name not in ("seed", "env_steps"):
-                        self.writer.add_scalar(f"seed{row['seed']}/{name}", value, row["env_steps"])
+                    if isinstance(value, float | int) and name not in MEMBER_COLUMNS:
+                        self.writer.add_scalar(f"{name}/{member}", value, row["env_steps"])
 
     def close(self) -> None:
         if self.writer is not None:

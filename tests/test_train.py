@@ -7,7 +7,9 @@ import json
 import os
 import shutil
 import signal
+import struct
 import threading
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -262,6 +264,51 @@ def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
     assert all(abs(share - 0.5) < 0.1 for share in shares[4:]), shares
     with pytest.raises(ValueError, match="unknown goal strategy 'nope'"):
         run(config, variants=[("nope", 4.0)], progress=False)
+
+
+def tensorboard_events(folder: Path) -> dict[str, list]:
+    """The events of each event file under `folder` (TFRecord framing: length, its CRC, the
+    event, its CRC), by file name."""
+    from tensorboardX.proto.event_pb2 import Event
+
+    files = {}
+    for path in folder.glob("events.out.tfevents.*"):
+        data, i, events = path.read_bytes(), 0, []
+        while i < len(data):
+            (n,) = struct.unpack("<Q", data[i : i + 8])
+            events.append(Event.FromString(data[i + 12 : i + 12 + n]))
+            i += 12 + n + 4
+        files[path.name] = events
+    return files
+
+
+def test_tensorboard_tags_name_each_member_and_a_resume_purges_what_it_trains_again(tmp_path):
+    config = dataclasses.replace(SMALL, out_dir=tmp_path, tensorboard=True, checkpoint_every=2)
+    variants = [("future", 4.0), ("none", 0.0), ("random", 1.0)]  # as the test above: one compile
+    run(config, variants=variants, progress=False)
+    shutil.rmtree(tmp_path / "checkpoints" / "4")  # a crash after epoch 4, saved at 2 only
+    run(dataclasses.replace(config, resume=True), variants=variants, progress=False)
+    per_epoch = make_train(SMALL).steps_per_epoch
+    files = tensorboard_events(tmp_path / "tensorboard")
+    (first,) = [events for name, events in files.items() if "resumed" not in name]
+    (resumed,) = [events for name, events in files.items() if "resumed" in name]
+    # TensorBoard drops the first leg's events from the step after the checkpoint on
+    purge = [e for e in resumed if e.HasField("session_log")]
+    assert [(e.step, e.session_log.status) for e in purge] == [(2 * per_epoch + 1, 1)]  # START
+
+    def scalars(events):
+        return {(v.tag, e.step) for e in events if e.HasField("summary") for v in e.summary.value}
+
+    assert {step for _, step in scalars(first)} == {e * per_epoch for e in (1, 2, 3, 4)}
+    assert {step for _, step in scalars(resumed)} == {e * per_epoch for e in (3, 4)}
+    tags = {tag for tag, _ in scalars(first)}
+    assert tags == {tag for tag, _ in scalars(resumed)}
+    members = {tag.split("/", 1)[1] for tag in tags}
+    variant_names = ("future-k4", "none-k0", "random-k1")
+    assert members == {f"{v}/seed{s}" for v in variant_names for s in (0, 1)}
+    metrics = {tag.split("/")[0] for tag in tags}
+    assert metrics >= {"success_rate", "critic_loss", "updates"}
+    assert not metrics & {"seed", "k", "epoch", "env_steps"}
 
 
 class Float32BitFlip(BitFlip):
