@@ -13,19 +13,19 @@ def _is_key(x) -> bool:
     return hasattr(x, "dtype") and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
 
 
-def _to_saveable(tree):
+def to_saveable(tree):
     """Typed PRNG keys become their raw uint32 data, which orbax can write."""
     return jax.tree.map(lambda x: jax.random.key_data(x) if _is_key(x) else x, tree)
 
 
-def _restore_target(leaf):
+def restore_target(leaf):
     """What orbax restores a leaf of a template as: its shape, dtype and placement, a typed
     key as its raw uint32 data."""
     saved = jax.eval_shape(jax.random.key_data, leaf) if _is_key(leaf) else leaf
     return jax.ShapeDtypeStruct(saved.shape, saved.dtype, sharding=leaf.sharding)
 
 
-def _from_saved(saved, template):
+def from_saved(saved, template):
     def leaf(s, t):
         if not _is_key(t):
             return s
@@ -53,7 +53,7 @@ class Checkpoints:
         return self.manager.latest_step()
 
     def save(self, epoch: int, state, host: dict) -> None:
-        self.manager.save(epoch, args=ocp.args.StandardSave(_to_saveable(state)), force=True)
+        self.manager.save(epoch, args=ocp.args.StandardSave(to_saveable(state)), force=True)
         self.manager.wait_until_finished()
         (self.directory / f"host_{epoch}.json").write_text(json.dumps(host))
 
@@ -61,10 +61,10 @@ class Checkpoints:
         """The state saved at `epoch`, shaped and placed like `template`: a freshly initialised
         state, or its `jax.ShapeDtypeStruct`s with their shardings (`run.state_shapes`), which
         spares allocating a second state to restore into."""
-        abstract = jax.tree.map(_restore_target, template)
+        abstract = jax.tree.map(restore_target, template)
         saved = self.manager.restore(epoch, args=ocp.args.StandardRestore(abstract))
         host = json.loads((self.directory / f"host_{epoch}.json").read_text())
-        return _from_saved(saved, template), host
+        return from_saved(saved, template), host
 
     def close(self) -> None:
         self.manager.close()

@@ -54,14 +54,17 @@ def has_run(out_dir: Path) -> bool:
 
 
 def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
-    """The config and variants a run saved in `out_dir/config.json`.
-
-    Fields the run predates take their defaults.
-    """
+    """The config and variants a run saved in `out_dir/config.json`."""
     path = Path(out_dir) / "config.json"
     if not path.exists():
         raise ConfigError(f"no config.json in {out_dir}: not a run folder")
-    saved = json.loads(path.read_text())
+    return config_from_json(json.loads(path.read_text()))
+
+
+def config_from_json(saved: dict) -> tuple[TrainConfig, list[Variant]]:
+    """The config and variants of a config.json's contents (`load_config`); fields the run
+    predates take their defaults."""
+    saved = dict(saved)
     variants = [tuple(v) for v in saved.pop("variants")]
     saved.pop("replay_ratio", None)  # derived from the fields
     saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}

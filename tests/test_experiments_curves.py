@@ -8,16 +8,21 @@ import shutil
 import sys
 from pathlib import Path
 
+import jax
+import numpy as np
 import pytest
+from flax import serialization
 from PIL import Image
 
 from her_jax.config import TrainConfig
+from her_jax.policy import load_policy
 from her_jax.run import run
 from her_jax.run_folder import config_to_json
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
 
+import export_policy  # noqa: E402
 import fetch_figures  # noqa: E402
 import fig3_fetch_curves  # noqa: E402
 import fig4_single_goal  # noqa: E402
@@ -143,6 +148,19 @@ def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):
     assert gif.size == (64, 48) and gif.n_frames > 1
     with pytest.raises(ValueError, match=r"member must lie in \[0, 4\)"):
         watch.main(watch.Args(run_dir=tmp_path, member=4))
+    # the same member exported without its buffer acts exactly as in the checkpoint
+    exported = export_policy.main(export_policy.Args(run_dir=tmp_path, member=1))
+    policy = load_policy(exported)
+    assert policy.member == member and policy.env_steps == rows[-1]["env_steps"]
+    trainer, _, _ = watch.load_member(tmp_path, 1)
+    obs = jax.vmap(policy.env.reset)(jax.random.split(jax.random.key(5), 8)).obs
+    np.testing.assert_array_equal(
+        policy.act(obs), trainer.policy(state, explore=False)(obs, jax.random.key(0))
+    )
+    saved = serialization.msgpack_restore(exported.read_bytes())  # no buffer in it
+    assert set(saved) == {"format", "config", "member", "env_steps", "agent", "norm"}
+    with pytest.raises(ValueError, match="not a policy file"):
+        load_policy(tmp_path / "config.json")
     bitflip = tmp_path / "bitflip"
     bitflip.mkdir()
     saved = config_to_json(dataclasses.replace(config, env="bitflip", algo="dqn"))

@@ -18,7 +18,7 @@ import pytest
 
 import her_jax.run
 from her_jax import evaluate, her
-from her_jax.checkpoint import Checkpoints, _to_saveable
+from her_jax.checkpoint import Checkpoints, to_saveable
 from her_jax.config import TrainConfig
 from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError
@@ -188,9 +188,7 @@ def test_a_restored_state_has_the_types_of_a_fresh_one(tmp_path):
             lambda x: x.sharding, state
         ), name
         # the same values too, keys compared by their data as the checkpoint stores them
-        jax.tree.map(
-            np.testing.assert_array_equal, _to_saveable(restored_state), _to_saveable(state)
-        )
+        jax.tree.map(np.testing.assert_array_equal, to_saveable(restored_state), to_saveable(state))
     for config in [SMALL] + [TrainConfig(algo=a) for a in ("ddpg", "td3", "sac")]:
         trainer = make_train(config)
         shapes = jax.eval_shape(trainer.init, jax.random.key(0), 2, 0.8)
