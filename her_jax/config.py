@@ -17,6 +17,7 @@ from her_jax import her, replay
 from her_jax.errors import ConfigError
 
 ALGOS = ("ddpg", "td3", "sac", "dqn")
+GOAL_STATISTICS = ("relabelled", "achieved")
 DISCRETE_ALGOS = ("dqn",)
 REWARD_TYPES = ("sparse", "dense")
 
@@ -106,6 +107,11 @@ class TrainConfig:
     """Normalised inputs are clipped to +/- this."""
     std_floor: float = 0.01
     """Floor of the normaliser's standard deviation."""
+    goal_statistics: str = "relabelled"
+    """What the goal normaliser learns from: "relabelled", a goal per new transition picked as a
+    training batch picks it (the reference: intended goals weigh 1 - p); "achieved", every
+    achieved goal and each episode's intended goal once (her_jax before this field, which
+    a run saved without it used). A resumed run keeps its saved run's."""
 
     # --- output
     out_dir: Path = Path("runs/latest")
@@ -181,6 +187,11 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(
             f"target_update_interval ({config.target_update_interval}) must divide "
             f"updates_per_cycle ({config.updates_per_cycle})"
+        )
+    if config.goal_statistics not in GOAL_STATISTICS:
+        raise ConfigError(
+            f"unknown goal_statistics {config.goal_statistics!r}; valid: "
+            f"{', '.join(GOAL_STATISTICS)}"
         )
     if config.reward_type and config.reward_type not in REWARD_TYPES:
         raise ConfigError(

@@ -127,6 +127,42 @@ def sample_goals(
     return goal_ep, goal_t, relabelled
 
 
+def normaliser_goals(
+    key: jax.Array,
+    achieved_goal: jax.Array,
+    desired_goal: jax.Array,
+    *,
+    strategy: str | int | jax.Array,
+    relabel_prob: float | jax.Array,
+) -> jax.Array:
+    """The goals a batch of new episodes adds to the goal statistics: one per transition, the
+    intended or the substitute goal as a training batch would pick it.
+
+    The reference updates the goal statistics from relabelled samples of the new
+    episodes, so intended goals weigh 1 - p and substitutes p. Where intended
+    goals lie apart from where the object has been (slide's goals 0.4 m ahead,
+    pick-and-place's in the air), statistics of the achieved goals alone would
+    put most intended goals at the clip. Every transition is taken once, where
+    the reference draws as many with replacement: the same expectation.
+
+    Args:
+      achieved_goal: `[N, T + 1, goal]` of the new episodes.
+      desired_goal: `[N, goal]`, their intended goals.
+      strategy, relabel_prob: as `sample_goals` (`random` draws from these N episodes).
+
+    Returns:
+      `[N * T, goal]`.
+    """
+    N, T = desired_goal.shape[0], achieved_goal.shape[1] - 1
+    ep = jnp.repeat(jnp.arange(N, dtype=jnp.int32), T)
+    t = jnp.tile(jnp.arange(T, dtype=jnp.int32), N)
+    goal_ep, goal_t, relabelled = sample_goals(
+        key, ep, t, strategy=strategy, relabel_prob=relabel_prob, episode_length=T,
+        num_episodes=N,
+    )  # fmt: skip
+    return jnp.where(relabelled[:, None], achieved_goal[goal_ep, goal_t], desired_goal[ep])
+
+
 @struct.dataclass
 class Transition:
     """A training batch with goals chosen and rewards recomputed."""

@@ -223,6 +223,9 @@ def run(
         saved = check_resumable(config, trainer, out, variants)
         if config.checkpoint_every < 0:  # keep checkpointing as the saved run did
             config = dataclasses.replace(config, checkpoint_every=saved.checkpoint_every)
+        if config.goal_statistics != saved.goal_statistics:  # and learning as it did
+            config = dataclasses.replace(config, goal_statistics=saved.goal_statistics)
+            trainer = make_train(config)
     else:
         check_fresh(config, out)
     keep = config.checkpoint_every >= 0

@@ -63,9 +63,11 @@ def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
 
 def config_from_json(saved: dict) -> tuple[TrainConfig, list[Variant]]:
     """The config and variants of a config.json's contents (`load_config`); fields the run
-    predates take their defaults."""
+    predates take their defaults, except goal_statistics, which takes what such runs did."""
     saved = dict(saved)
     variants = [tuple(v) for v in saved.pop("variants")]
+    # runs saved before goal_statistics existed learned their goal statistics this way
+    saved.setdefault("goal_statistics", "achieved")
     saved.pop("replay_ratio", None)  # derived from the fields
     saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
     if saved.get("fixed_goal") is not None:

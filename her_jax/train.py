@@ -154,12 +154,16 @@ def make_train(config: TrainConfig) -> Trainer:
 
     def collect_and_learn(ts: TrainState, episodes, k_learn):
         """Store a cycle's episodes, update the normaliser, then the gradient steps."""
-        # goal statistics see every achieved goal (whatever a strategy may substitute) and
-        # the intended goals, one per episode; the reference draws them from relabelled
-        # samples of the new episodes instead, which weights intended goals by 1 - p
-        goals = jnp.concatenate(
-            [episodes.achieved_goal.reshape(-1, env.goal_size), episodes.desired_goal]
-        )
+        if config.goal_statistics == "relabelled":  # as the reference
+            k_goals, k_learn = jax.random.split(k_learn)
+            goals = her.normaliser_goals(
+                k_goals, episodes.achieved_goal, episodes.desired_goal,
+                strategy=ts.strategy, relabel_prob=ts.relabel_prob,
+            )  # fmt: skip
+        else:  # "achieved": every achieved goal, and the intended ones once per episode
+            goals = jnp.concatenate(
+                [episodes.achieved_goal.reshape(-1, env.goal_size), episodes.desired_goal]
+            )
         ts = ts.replace(
             buffer=replay.add(ts.buffer, episodes),
             norm=normalizer.update(

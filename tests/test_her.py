@@ -103,6 +103,39 @@ def test_relabelled_share_matches_relabel_prob(k):
         assert stats.binomtest(n, B, p).pvalue > ALPHA
 
 
+def test_normaliser_goals_are_the_goals_a_training_batch_would_pick():
+    # N episodes whose achieved goal at step j is (episode, j, 0) and whose intended goal is
+    # (episode, -1, 1): every goal says where it came from
+    N = 400
+    steps = np.arange(T + 1)
+    achieved = np.stack(np.broadcast_arrays(
+        np.arange(N)[:, None], steps[None, :], np.zeros((N, T + 1))
+    ), axis=-1).astype(np.float32)  # fmt: skip
+    desired = np.stack([np.arange(N), -np.ones(N), np.ones(N)], axis=-1).astype(np.float32)
+
+    def goals(strategy, p):
+        g = her.normaliser_goals(
+            jax.random.key(0), jnp.asarray(achieved), jnp.asarray(desired),
+            strategy=strategy, relabel_prob=p,
+        )  # fmt: skip
+        return np.asarray(g)
+
+    # one goal per transition; no HER: the intended goals alone, each T times
+    none = goals("none", 0.8)
+    assert none.shape == (N * T, 3)
+    np.testing.assert_array_equal(none, np.repeat(desired, T, axis=0))
+    # every goal relabelled with future: the transition's own episode, a step after it
+    future = goals("future", 1.0)
+    ep, t = np.repeat(np.arange(N), T), np.tile(np.arange(T), N)
+    assert (future[:, 0] == ep).all() and (future[:, 1] > t).all() and (future[:, 2] == 0).all()
+    # future with k = 4: substitutes in a share p = 0.8, binomially
+    intended = int((goals("future", 0.8)[:, 2] == 1).sum())
+    assert stats.binomtest(intended, N * T, 0.2).pvalue > ALPHA
+    # random draws its substitutes from these N episodes, any of them
+    random_eps = goals("random", 1.0)[:, 0]
+    assert chi2_uniform(random_eps.astype(int), 0, N - 1) > ALPHA
+
+
 def test_relabel_probability_values():
     assert her.relabel_probability(4) == pytest.approx(0.8)
     assert her.relabel_probability(1) == pytest.approx(0.5)

@@ -108,21 +108,28 @@ def comparable(rows):
 
 
 def test_resume_matches_an_uninterrupted_run(tmp_path, monkeypatch):
+    # with the goal statistics of runs saved before goal_statistics existed
     full = dataclasses.replace(
         SMALL, total_env_steps=4 * SMALL.steps_per_epoch(6), checkpoint_every=2,
-        out_dir=tmp_path / "full",
+        out_dir=tmp_path / "full", goal_statistics="achieved",
     )  # fmt: skip
     rows = run(full, progress=False)
     assert [r["epoch"] for r in rows] == [1, 1, 2, 2, 3, 3, 4, 4]
     # a crash after epoch 3 leaves the checkpoint of epoch 2 and metrics up to epoch 3
     crashed = tmp_path / "crashed"
     shutil.copytree(full.out_dir, crashed)
+    saved_config = json.loads((crashed / "config.json").read_text())
+    del saved_config["goal_statistics"]  # as such a run saved it
+    (crashed / "config.json").write_text(json.dumps(saved_config))
     shutil.rmtree(crashed / "checkpoints" / "4")
     lines = (crashed / "metrics.csv").read_text().splitlines()
     # the rows of epoch 3 were written, and the crash cut a row of epoch 4 short
     (crashed / "metrics.csv").write_text("\n".join(lines[:7] + [lines[7][:30]]) + "\n")
-    # resumed without a checkpoint cadence of its own: it keeps the saved run's
-    resumed_config = dataclasses.replace(full, out_dir=crashed, resume=True, checkpoint_every=-1)
+    # resumed without a checkpoint cadence of its own: it keeps the saved run's; it keeps its
+    # goal statistics too, whatever the command says
+    resumed_config = dataclasses.replace(
+        full, out_dir=crashed, resume=True, checkpoint_every=-1, goal_statistics="relabelled"
+    )
 
     def no_fresh_state(*args):  # it restores into the state's shapes, holding one state
         raise AssertionError("a resumed run made a fresh state")
@@ -449,6 +456,7 @@ def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkey
         ({"checkpoint_every": -2}, "checkpoint_every must be >= -1"),
         ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
         ({"dense_exponent": -1.0}, "dense_exponent must be > 0"),
+        ({"goal_statistics": "all"}, "unknown goal_statistics 'all'; valid: relabelled, achieved"),
         ({"stop_at_success": 1.5}, "stop_at_success must lie in \\[0, 1\\]"),
         ({"time_limit_s": -1.0}, "time_limit_s must be >= 0"),
         ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),
