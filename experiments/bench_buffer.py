@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import tyro
 
 from her_jax import her, meta, replay
-from her_jax.errors import ConfigError, exit_on_config_error
+from her_jax.errors import ConfigError, exit_in_one_line
 
 OBS, GOAL, ACT, T = 25, 3, 4, 50
 
@@ -129,5 +129,5 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         main(tyro.cli(Args))

@@ -25,7 +25,7 @@ from bench_train import benchmark_config, pop_label
 from train import disable_compilation_cache, pop_option
 
 from her_jax import meta
-from her_jax.errors import ConfigError, exit_on_config_error
+from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import compile_epoch, init_states
 from her_jax.sharding import member_sharding
 from her_jax.train import make_train
@@ -137,6 +137,6 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> list[dict]:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         disable_compilation_cache()
         main(sys.argv[1:])

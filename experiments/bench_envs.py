@@ -22,7 +22,7 @@ from train import disable_compilation_cache
 
 from her_jax import meta
 from her_jax.envs import make
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import exit_in_one_line
 
 # push first: its targets are the ones that matter, and a run cut short keeps what it timed
 TASKS = ("fetch_push", "fetch_reach", "fetch_slide", "fetch_pick_and_place")
@@ -109,6 +109,6 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         disable_compilation_cache()
         main(tyro.cli(Args))

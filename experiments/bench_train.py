@@ -24,7 +24,7 @@ from train import disable_compilation_cache, is_plain_name, parse, pop_option
 
 from her_jax import meta
 from her_jax.config import TrainConfig
-from her_jax.errors import ConfigError, exit_on_config_error
+from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -127,6 +127,6 @@ def main(argv: list[str], results_dir: Path = RESULTS) -> dict:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         disable_compilation_cache()
         main(sys.argv[1:])

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import tyro
 
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import exit_in_one_line
 from her_jax.policy import export_policy, load_policy
 
 
@@ -46,5 +46,5 @@ def main(args: Args) -> Path:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         main(tyro.cli(Args))

@@ -28,7 +28,7 @@ from her_jax import meta
 from her_jax.envs import make  # noqa: E402
 from her_jax.envs.fetch.experts import expert_action  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_png  # noqa: E402
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import exit_in_one_line
 
 TASKS = ("fetch_reach", "fetch_push", "fetch_slide", "fetch_pick_and_place")
 
@@ -107,5 +107,5 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         main(tyro.cli(Args))

@@ -23,7 +23,7 @@ from train import enable_compilation_cache
 
 from her_jax import meta
 from her_jax.config import TrainConfig
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import exit_in_one_line
 from her_jax.run import run
 from her_jax.run_folder import has_run
 
@@ -124,6 +124,6 @@ def main(args: Args) -> Path:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         enable_compilation_cache()
         main(tyro.cli(Args))

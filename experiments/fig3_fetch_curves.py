@@ -22,7 +22,7 @@ from plot import plot_fig3
 from train import enable_compilation_cache
 
 from her_jax import meta
-from her_jax.errors import exit_on_config_error
+from her_jax.errors import exit_in_one_line
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +48,6 @@ def main(args: Args) -> list[Path]:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         enable_compilation_cache()
         main(tyro.cli(Args))

@@ -26,7 +26,7 @@ from plot import plot_fig5
 from train import enable_compilation_cache
 
 from her_jax import meta
-from her_jax.errors import ConfigError, exit_on_config_error
+from her_jax.errors import ConfigError, exit_in_one_line
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +63,6 @@ def main(args: Args) -> list[Path]:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         enable_compilation_cache()
         main(tyro.cli(Args))

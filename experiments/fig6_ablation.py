@@ -36,7 +36,7 @@ from train import enable_compilation_cache, is_plain_name
 
 from her_jax import meta
 from her_jax.config import TrainConfig
-from her_jax.errors import ConfigError, exit_on_config_error
+from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import run, run_members
 from her_jax.run_folder import has_run
 
@@ -182,6 +182,6 @@ def main(args: Args) -> Path:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         enable_compilation_cache()
         main(tyro.cli(Args))

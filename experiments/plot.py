@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import EngFormatter  # noqa: E402
 
+from her_jax.errors import exit_in_one_line  # noqa: E402
 from her_jax.meta import legs, short_commit  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
 
@@ -331,4 +332,5 @@ def main(results: Path = RESULTS) -> list[Path]:
 
 
 if __name__ == "__main__":
-    main()
+    with exit_in_one_line():
+        main()

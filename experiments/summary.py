@@ -23,7 +23,7 @@ import tyro
 from plot import read_csv
 
 from her_jax.envs.bitflip import BitFlip
-from her_jax.errors import ConfigError, exit_on_config_error
+from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.meta import legs, short_commit, write_csv
 from her_jax.run_folder import load_config
 
@@ -175,5 +175,5 @@ def main(results: Path = RESULTS) -> list[dict]:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         tyro.cli(main)

@@ -28,8 +28,7 @@ import jax
 import tyro
 
 from her_jax.config import TrainConfig
-from her_jax.errors import ConfigError, exit_on_config_error
-from her_jax.interrupt import Stopped
+from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import run
 
 PRESETS: dict[str, TrainConfig] = {
@@ -106,10 +105,7 @@ def disable_compilation_cache() -> None:
 def main() -> None:
     config = parse(sys.argv[1:])
     enable_compilation_cache()
-    try:
-        rows = run(config)
-    except Stopped as stopped:  # run() has checkpointed the last epoch and said so
-        raise SystemExit(f"{stopped}; --resume continues") from None
+    rows = run(config)
     last = {}
     for row in rows:
         last[row["seed"]] = row
@@ -122,5 +118,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         main()

@@ -29,7 +29,7 @@ from train import enable_compilation_cache
 from her_jax.checkpoint import Checkpoints  # noqa: E402
 from her_jax.envs.fetch.env import FetchEnv  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_gif  # noqa: E402
-from her_jax.errors import ConfigError, exit_on_config_error  # noqa: E402
+from her_jax.errors import ConfigError, exit_in_one_line  # noqa: E402
 from her_jax.rollout import run_states  # noqa: E402
 from her_jax.run import run_members, state_shapes  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
@@ -103,6 +103,6 @@ def main(args: Args) -> list[dict]:
 
 
 if __name__ == "__main__":
-    with exit_on_config_error():
+    with exit_in_one_line():
         enable_compilation_cache()
         main(tyro.cli(Args))

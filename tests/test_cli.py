@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
 
 import train  # noqa: E402
 
-from her_jax.errors import ConfigError, exit_on_config_error  # noqa: E402
+from her_jax.errors import ConfigError, exit_in_one_line  # noqa: E402
 from her_jax.interrupt import Stopped  # noqa: E402
 from her_jax.train import make_train  # noqa: E402
 
@@ -55,22 +55,20 @@ def test_object_task_presets_keep_the_reference_replay_ratio():
         assert 90 <= ratio <= 110, (name, ratio)
 
 
-def test_a_stopped_run_ends_with_a_line_not_a_traceback(monkeypatch, tmp_path):
-    def stopped(config):  # what run() raises once Ctrl-C's epoch is checkpointed
+def test_a_stopped_run_ends_with_a_line_not_a_traceback():
+    # what run() raises once Ctrl-C's epoch is checkpointed
+    stopped = pytest.raises(SystemExit, match="stopped by SIGINT; --resume continues")
+    with stopped, exit_in_one_line():
         raise Stopped("stopped by SIGINT")
-
-    monkeypatch.setattr(train, "run", stopped)
-    monkeypatch.setattr(train, "enable_compilation_cache", lambda: None)  # keep the tests' cache
-    monkeypatch.setattr(sys, "argv", ["train.py", "--out-dir", str(tmp_path)])
-    with pytest.raises(SystemExit, match="stopped by SIGINT; --resume continues"):
-        train.main()
-
-    def interrupted(config):  # a Ctrl-C before any epoch (while compiling): nothing saved
+    # a Ctrl-C before any epoch (while compiling) has saved nothing: it stays an interrupt
+    with pytest.raises(KeyboardInterrupt), exit_in_one_line():
         raise KeyboardInterrupt
-
-    monkeypatch.setattr(train, "run", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        train.main()
+    # every script's command line goes through it
+    for script in sorted(Path(train.__file__).parent.glob("*.py")):
+        text = script.read_text()
+        if 'if __name__ == "__main__":' in text:
+            main_block = text.split('if __name__ == "__main__":')[1]
+            assert "with exit_in_one_line():" in main_block, script.name
 
 
 def test_bad_configuration_ends_the_command_with_one_line():
@@ -87,9 +85,9 @@ def test_bad_configuration_ends_the_command_with_one_line():
 
 
 def test_only_configuration_errors_lose_their_traceback(capsys):
-    with pytest.raises(SystemExit) as exit_info, exit_on_config_error():
+    with pytest.raises(SystemExit) as exit_info, exit_in_one_line():
         raise ConfigError("k must be >= 0, got -1.0")
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == "error: k must be >= 0, got -1.0\n"
-    with pytest.raises(RuntimeError, match="a bug"), exit_on_config_error():
+    with pytest.raises(RuntimeError, match="a bug"), exit_in_one_line():
         raise RuntimeError("a bug")
