@@ -26,12 +26,11 @@ import numpy as np  # noqa: E402
 import tyro  # noqa: E402
 from train import enable_compilation_cache
 
-from her_jax.checkpoint import Checkpoints  # noqa: E402
 from her_jax.envs.fetch.env import FetchEnv  # noqa: E402
 from her_jax.envs.fetch.render import FetchRenderer, save_gif  # noqa: E402
 from her_jax.errors import ConfigError, exit_in_one_line  # noqa: E402
+from her_jax.policy import restore_member  # noqa: E402
 from her_jax.rollout import run_states  # noqa: E402
-from her_jax.run import run_members, state_shapes  # noqa: E402
 from her_jax.run_folder import load_config  # noqa: E402
 from her_jax.train import make_train  # noqa: E402
 
@@ -57,21 +56,11 @@ class Args:
 def load_member(run_dir: Path, member: int):
     """(trainer, the member's train state, its (strategy, k, seed)) from the newest checkpoint."""
     config, variants = load_config(run_dir)
-    members = run_members(config, variants)
-    if not 0 <= member < len(members):
-        raise ConfigError(f"member must lie in [0, {len(members)}) for this run, got {member}")
     trainer = make_train(config)
     if not isinstance(trainer.env, FetchEnv):
         raise ConfigError(f"watch draws the Fetch tasks; {config.env!r} has no picture")
-    checkpoints = Checkpoints(Path(run_dir) / "checkpoints")
-    try:
-        epoch = checkpoints.latest_epoch()
-        if epoch is None:
-            raise ConfigError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
-        state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants))
-    finally:
-        checkpoints.close()
-    return trainer, jax.tree.map(lambda x: x[member], state), members[member]
+    state, which = restore_member(run_dir, trainer, variants, member)
+    return trainer, state, which
 
 
 def main(args: Args) -> list[dict]:

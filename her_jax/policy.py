@@ -22,7 +22,7 @@ from her_jax.envs.base import GoalEnv, GoalObs
 from her_jax.errors import ConfigError
 from her_jax.run import run_members, state_shapes
 from her_jax.run_folder import config_from_json, config_to_json, load_config
-from her_jax.train import TrainState, make_train
+from her_jax.train import Trainer, TrainState, make_train
 
 FORMAT = "her_jax policy 1"
 
@@ -35,14 +35,12 @@ class Policy(NamedTuple):
     config: Any  # the run's TrainConfig
 
 
-def export_policy(run_dir: Path, member: int, out: Path) -> Path:
-    """Write member `member` (metrics.csv's order) of the newest checkpoint in `run_dir` to
-    `out`."""
-    config, variants = load_config(run_dir)
-    members = run_members(config, variants)
+def restore_member(run_dir: Path, trainer: Trainer, variants: list, member: int):
+    """(member `member`'s train state, its (strategy, k, seed)) from the newest checkpoint of
+    the run in `run_dir`, made by `trainer` with `variants`; the member in metrics.csv's order."""
+    members = run_members(trainer.config, variants)
     if not 0 <= member < len(members):
         raise ConfigError(f"member must lie in [0, {len(members)}) for this run, got {member}")
-    trainer = make_train(config)
     checkpoints = Checkpoints(Path(run_dir) / "checkpoints")
     try:
         epoch = checkpoints.latest_epoch()
@@ -51,11 +49,18 @@ def export_policy(run_dir: Path, member: int, out: Path) -> Path:
         state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants))
     finally:
         checkpoints.close()
-    one = jax.tree.map(lambda x: x[member], state)
+    return jax.tree.map(lambda x: x[member], state), members[member]
+
+
+def export_policy(run_dir: Path, member: int, out: Path) -> Path:
+    """Write member `member` (metrics.csv's order) of the newest checkpoint in `run_dir` to
+    `out`."""
+    config, variants = load_config(run_dir)
+    one, which = restore_member(run_dir, make_train(config), variants, member)
     contents = {
         "format": FORMAT,
         "config": json.dumps(config_to_json(config) | {"variants": [list(v) for v in variants]}),
-        "member": json.dumps(list(members[member])),
+        "member": json.dumps(list(which)),
         "env_steps": int(one.env_steps),
         "agent": serialization.to_state_dict(to_saveable(one.agent)),
         "norm": serialization.to_state_dict(one.norm),
