@@ -69,10 +69,12 @@ def main(args: Args) -> list[dict]:
         raise ConfigError(f"episodes must be >= 1, got {args.episodes}")
     trainer, state, (strategy, k, seed) = load_member(args.run_dir, args.member)
     env = trainer.env
-    policy = trainer.policy(state, explore=False)
-    states = jax.jit(lambda key: run_states(env, policy, key, args.episodes))(
-        jax.random.key(args.seed)
-    )  # leaves [T + 1, episodes, ...]
+    # the state is an argument, not a constant of the program: the compilation cache then
+    # serves every checkpoint of a run
+    play = jax.jit(
+        lambda state, key: run_states(env, trainer.policy(state, explore=False), key, args.episodes)
+    )
+    states = play(state, jax.random.key(args.seed))  # leaves [T + 1, episodes, ...]
     final = jax.tree.map(lambda x: np.asarray(x[-1]), states.obs)
     distance = np.asarray(env.goal_distance(final.achieved_goal, final.desired_goal))
     success = np.asarray(states.info["is_success"][-1])

@@ -153,7 +153,7 @@ def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):
     policy = load_policy(exported)
     assert policy.member == member and policy.env_steps == rows[-1]["env_steps"]
     trainer, _, _ = watch.load_member(tmp_path, 1)
-    obs = jax.vmap(policy.env.reset)(jax.random.split(jax.random.key(5), 8)).obs
+    obs = jax.jit(jax.vmap(policy.env.reset))(jax.random.split(jax.random.key(5), 8)).obs
     np.testing.assert_array_equal(
         policy.act(obs), trainer.policy(state, explore=False)(obs, jax.random.key(0))
     )

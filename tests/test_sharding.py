@@ -54,6 +54,7 @@ def _assert_same_training(a, b):
 
 def _two_devices(out: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
+    import conftest  # noqa: F401  (the suite's compilation cache: each resume reuses a program)
     from test_train import SMALL
 
     from her_jax.run import run

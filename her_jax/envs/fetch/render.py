@@ -34,6 +34,9 @@ class FetchRenderer:
         self.env = env
         # a private copy: the goal marker is drawn by moving a site of the model
         self.model = copy.copy(env.scene.mj_model)
+        # a 1024-pixel shadow map looks the same at these sizes as MuJoCo's 4096 and draws
+        # 2.5 times faster in software (osmesa): 40 instead of 100 ms a frame at 320 x 240
+        self.model.vis.quality.shadowsize = min(self.model.vis.quality.shadowsize, 1024)
         self.data = mujoco.MjData(self.model)
         self.camera = camera
         self.renderer = mujoco.Renderer(self.model, height=height, width=width)
@@ -44,17 +47,10 @@ class FetchRenderer:
         `index` picks one environment from a batched state (leading axis);
         leave it None for an unbatched one.
         """
+        drawn = _drawn(state)
         if index is not None:
-            state = jax.tree_util.tree_map(lambda x: x[index], state)
-        data = state.pipeline_state
-        self.data.qpos[:] = np.asarray(data.qpos)
-        self.data.qvel[:] = np.asarray(data.qvel)
-        self.data.mocap_pos[:] = np.asarray(data.mocap_pos)
-        self.data.ctrl[:] = np.asarray(data.ctrl)
-        self.model.site_pos[self.env.scene.target_site] = np.asarray(state.obs.desired_goal)
-        mujoco.mj_forward(self.model, self.data)
-        self.renderer.update_scene(self.data, camera=self.camera)
-        return self.renderer.render().copy()
+            drawn = {name: x[index] for name, x in drawn.items()}
+        return self._draw(drawn)
 
     def episode(self, states: State, index: int | None = None) -> list[np.ndarray]:
         """Frames of a trajectory whose leaves carry time as the leading axis.
@@ -62,17 +58,37 @@ class FetchRenderer:
         A trajectory of a batch has time first and environments second:
         `index` then picks the environment.
         """
-        # one copy to the host: slicing device arrays leaf by leaf per frame costs far more
-        states = jax.device_get(states)
-        length = np.shape(states.t)[0]
-        frames = []
-        for t in range(length):
-            step = jax.tree_util.tree_map(lambda x, t=t: x[t], states)
-            frames.append(self.frame(step, index))
-        return frames
+        # one copy to the host of just what is drawn: the full physics state has far more
+        drawn = _drawn(states)
+        if index is not None:
+            drawn = {name: x[:, index] for name, x in drawn.items()}
+        length = len(drawn["qpos"])
+        return [self._draw({name: x[t] for name, x in drawn.items()}) for t in range(length)]
+
+    def _draw(self, drawn: dict[str, np.ndarray]) -> np.ndarray:
+        for name in ("qpos", "qvel", "mocap_pos", "ctrl"):
+            getattr(self.data, name)[:] = drawn[name]
+        self.model.site_pos[self.env.scene.target_site] = drawn["goal"]
+        mujoco.mj_forward(self.model, self.data)
+        self.renderer.update_scene(self.data, camera=self.camera)
+        return self.renderer.render().copy()
 
     def close(self) -> None:
         self.renderer.close()
+
+
+def _drawn(state: State) -> dict[str, np.ndarray]:
+    """The parts of a (batched) state a frame shows, as host arrays."""
+    data = state.pipeline_state
+    return jax.device_get(
+        {
+            "qpos": data.qpos,
+            "qvel": data.qvel,
+            "mocap_pos": data.mocap_pos,
+            "ctrl": data.ctrl,
+            "goal": state.obs.desired_goal,
+        }
+    )
 
 
 def save_png(frame: np.ndarray, path: str | pathlib.Path) -> None:
