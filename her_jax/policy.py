@@ -37,7 +37,8 @@ class Policy(NamedTuple):
 
 def restore_member(run_dir: Path, trainer: Trainer, variants: list, member: int):
     """(member `member`'s train state, its (strategy, k, seed)) from the newest checkpoint of
-    the run in `run_dir`, made by `trainer` with `variants`; the member in metrics.csv's order."""
+    the run in `run_dir`, made by `trainer` with `variants`; the member in metrics.csv's order.
+    The whole checkpoint passes through host memory, the one member to the default device."""
     members = run_members(trainer.config, variants)
     if not 0 <= member < len(members):
         raise ConfigError(f"member must lie in [0, {len(members)}) for this run, got {member}")
@@ -46,10 +47,14 @@ def restore_member(run_dir: Path, trainer: Trainer, variants: list, member: int)
         epoch = checkpoints.latest_epoch()
         if epoch is None:
             raise ConfigError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
-        state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants))
+        # every member's buffer is restored into host memory, never the accelerator's, which
+        # a training run may hold; only the member taken out goes to the device
+        host = jax.sharding.SingleDeviceSharding(jax.devices("cpu")[0])
+        state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants, sharding=host))
     finally:
         checkpoints.close()
-    return jax.tree.map(lambda x: x[member], state), members[member]
+    one = jax.tree.map(lambda x: x[member], state)
+    return jax.device_put(one, jax.devices()[0]), members[member]
 
 
 def export_policy(run_dir: Path, member: int, out: Path) -> Path:
