@@ -18,6 +18,7 @@ from her_jax.errors import ConfigError
 
 ALGOS = ("ddpg", "td3", "sac", "dqn")
 GOAL_STATISTICS = ("relabelled", "achieved")
+DDPG_ACTOR_CRITICS = ("before_update", "after_update")
 DISCRETE_ALGOS = ("dqn",)
 REWARD_TYPES = ("sparse", "dense")
 
@@ -92,6 +93,11 @@ class TrainConfig:
     """Exploration: probability of a uniformly random action (DQN: epsilon)."""
     noise_eps: float = 0.2
     """Exploration: std of Gaussian action noise (DDPG, TD3)."""
+    ddpg_actor_critic: str = "before_update"
+    """DDPG: which critic the actor's gradient goes through, "before_update" (the reference:
+    both gradients of a step from the same parameters) or "after_update" (this step's updated
+    critic; her_jax before this field, which a run saved without it used). A resumed run keeps
+    its saved run's."""
     td3_target_noise: float = 0.2
     """TD3: std of target policy smoothing noise."""
     td3_noise_clip: float = 0.5
@@ -192,6 +198,11 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(
             f"unknown goal_statistics {config.goal_statistics!r}; valid: "
             f"{', '.join(GOAL_STATISTICS)}"
+        )
+    if config.ddpg_actor_critic not in DDPG_ACTOR_CRITICS:
+        raise ConfigError(
+            f"unknown ddpg_actor_critic {config.ddpg_actor_critic!r}; valid: "
+            f"{', '.join(DDPG_ACTOR_CRITICS)}"
         )
     if config.reward_type and config.reward_type not in REWARD_TYPES:
         raise ConfigError(

@@ -37,7 +37,7 @@ from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.memory import check_state_fits
-from her_jax.run_folder import MetricsLog, Variant, load_config, save_config
+from her_jax.run_folder import AS_BEFORE, MetricsLog, Variant, load_config, save_config
 from her_jax.sharding import member_sharding
 from her_jax.train import Trainer, make_train
 
@@ -223,8 +223,9 @@ def run(
         saved = check_resumable(config, trainer, out, variants)
         if config.checkpoint_every < 0:  # keep checkpointing as the saved run did
             config = dataclasses.replace(config, checkpoint_every=saved.checkpoint_every)
-        if config.goal_statistics != saved.goal_statistics:  # and learning as it did
-            config = dataclasses.replace(config, goal_statistics=saved.goal_statistics)
+        learning_as_saved = {name: getattr(saved, name) for name in AS_BEFORE}
+        if learning_as_saved != {name: getattr(config, name) for name in AS_BEFORE}:
+            config = dataclasses.replace(config, **learning_as_saved)  # and learning as it did
             trainer = make_train(config)
     else:
         check_fresh(config, out)

@@ -29,6 +29,11 @@ MEMBER_COLUMNS = ("seed", "k", "epoch", "env_steps")
 
 Variant = tuple[str, float]  # (goal strategy, k)
 
+#: Fields that change how a run learns, with the value runs saved before the field existed
+#: used. A config.json without one loads with this value, and a resumed run keeps its saved
+#: run's value of each, so it goes on learning as it began.
+AS_BEFORE = {"goal_statistics": "achieved", "ddpg_actor_critic": "after_update"}
+
 
 def config_to_json(config: TrainConfig) -> dict:
     """The config as JSON-ready values (paths as strings)."""
@@ -63,11 +68,10 @@ def load_config(out_dir: Path) -> tuple[TrainConfig, list[Variant]]:
 
 def config_from_json(saved: dict) -> tuple[TrainConfig, list[Variant]]:
     """The config and variants of a config.json's contents (`load_config`); fields the run
-    predates take their defaults, except goal_statistics, which takes what such runs did."""
-    saved = dict(saved)
+    predates take their defaults, except those that change learning (`AS_BEFORE`), which
+    take what such runs did."""
+    saved = AS_BEFORE | dict(saved)
     variants = [tuple(v) for v in saved.pop("variants")]
-    # runs saved before goal_statistics existed learned their goal statistics this way
-    saved.setdefault("goal_statistics", "achieved")
     saved.pop("replay_ratio", None)  # derived from the fields
     saved |= {"out_dir": Path(saved["out_dir"]), "hidden": tuple(saved["hidden"])}
     if saved.get("fixed_goal") is not None:

@@ -25,10 +25,10 @@ import pytest
 from scipy import stats
 
 from her_jax.agents import Batch, make_agent
-from her_jax.agents.base import explore_continuous
+from her_jax.agents.base import adam, deterministic_actor_step, explore_continuous
 from her_jax.agents.sac import sample_tanh_gaussian, tanh_gaussian_log_prob
 from her_jax.config import TrainConfig
-from her_jax.networks import MLP, Critic, GaussianActor
+from her_jax.networks import MLP, Critic, DeterministicActor, GaussianActor
 
 IN = 3  # input size
 ACT = 2  # continuous action size
@@ -401,6 +401,33 @@ def test_actor_loss_adds_the_action_penalty(algo):
     pi = np.asarray(agent.act(state, batch.x, jax.random.key(0), False))
     np.testing.assert_allclose(losses[1] - losses[0], np.mean(pi**2), rtol=1e-4)
     assert np.mean(pi**2) > 1e-3  # the initial actor's actions are not all zero
+
+
+def test_ddpg_actor_goes_through_the_critic_before_its_update_as_the_reference():
+    """The reference computes both gradients of a step from the same parameters; the
+    "after_update" runs of earlier her_jax went through the critic just updated."""
+    _, batch, _, fresh = one_update("ddpg")  # the initial networks: the actor has a gradient
+    config = config_for()
+    assert config.ddpg_actor_critic == "before_update"
+    actor_net, critic_net = DeterministicActor(config.hidden, ACT), Critic(config.hidden, 1)
+    actors = {}
+    for mode in ("before_update", "after_update"):
+        agent = make_agent(
+            "ddpg", dataclasses.replace(config, ddpg_actor_critic=mode), IN, ACT, UPDATE_GAMMA
+        )
+        new, _ = jax.jit(agent.update, compiler_options=FAST_COMPILE)(
+            fresh, batch, jax.random.key(11)
+        )
+        critic = fresh.critic if mode == "before_update" else new.critic
+        expected, _, _ = deterministic_actor_step(
+            actor_net, critic_net, adam(config.lr_actor), fresh.actor, fresh.actor_opt, critic,
+            batch.x, config.action_l2,
+        )  # fmt: skip
+        for e, g in zip(jax.tree.leaves(expected), jax.tree.leaves(new.actor), strict=True):
+            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7, err_msg=mode)
+        actors[mode] = new.actor
+    moved = jax.tree.map(lambda a, b: jnp.abs(a - b).max(), *actors.values())
+    assert max(jax.tree.leaves(moved)) > 1e-4  # the two critics give the actor other steps
 
 
 def test_continuous_exploration_mixes_uniform_actions_and_gaussian_noise():

@@ -25,7 +25,7 @@ from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.rollout import run_episodes
 from her_jax.run import NonFiniteError, init_states, run, state_shapes
-from her_jax.run_folder import TIMING_COLUMNS, MetricsLog
+from her_jax.run_folder import AS_BEFORE, TIMING_COLUMNS, MetricsLog
 from her_jax.train import make_env, make_train
 
 BITFLIP = TrainConfig(
@@ -108,10 +108,10 @@ def comparable(rows):
 
 
 def test_resume_matches_an_uninterrupted_run(tmp_path, monkeypatch):
-    # with the goal statistics of runs saved before goal_statistics existed
+    # learning as runs saved before the fields of AS_BEFORE existed
     full = dataclasses.replace(
         SMALL, total_env_steps=4 * SMALL.steps_per_epoch(6), checkpoint_every=2,
-        out_dir=tmp_path / "full", goal_statistics="achieved",
+        out_dir=tmp_path / "full", goal_statistics="achieved", ddpg_actor_critic="after_update",
     )  # fmt: skip
     rows = run(full, progress=False)
     assert [r["epoch"] for r in rows] == [1, 1, 2, 2, 3, 3, 4, 4]
@@ -119,17 +119,18 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, monkeypatch):
     crashed = tmp_path / "crashed"
     shutil.copytree(full.out_dir, crashed)
     saved_config = json.loads((crashed / "config.json").read_text())
-    del saved_config["goal_statistics"]  # as such a run saved it
+    del saved_config["goal_statistics"], saved_config["ddpg_actor_critic"]  # as such runs saved
     (crashed / "config.json").write_text(json.dumps(saved_config))
     shutil.rmtree(crashed / "checkpoints" / "4")
     lines = (crashed / "metrics.csv").read_text().splitlines()
     # the rows of epoch 3 were written, and the crash cut a row of epoch 4 short
     (crashed / "metrics.csv").write_text("\n".join(lines[:7] + [lines[7][:30]]) + "\n")
-    # resumed without a checkpoint cadence of its own: it keeps the saved run's; it keeps its
-    # goal statistics too, whatever the command says
+    # resumed without a checkpoint cadence of its own: it keeps the saved run's; it keeps how
+    # it learned too, whatever the command says
     resumed_config = dataclasses.replace(
-        full, out_dir=crashed, resume=True, checkpoint_every=-1, goal_statistics="relabelled"
-    )
+        full, out_dir=crashed, resume=True, checkpoint_every=-1, goal_statistics="relabelled",
+        ddpg_actor_critic="before_update",
+    )  # fmt: skip
 
     def no_fresh_state(*args):  # it restores into the state's shapes, holding one state
         raise AssertionError("a resumed run made a fresh state")
@@ -139,6 +140,8 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert comparable(resumed) == comparable(rows[4:])
     assert (crashed / "checkpoints" / "4").is_dir()
+    resumed_saved = json.loads((crashed / "config.json").read_text())
+    assert {name: resumed_saved[name] for name in AS_BEFORE} == AS_BEFORE
     # meta.json describes the resumed leg and keeps the earlier one's
     full_meta = json.loads((full.out_dir / "meta.json").read_text())
     resumed_meta = json.loads((crashed / "meta.json").read_text())
@@ -457,6 +460,7 @@ def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkey
         ({"reward_type": "shaped"}, "unknown reward_type 'shaped'; valid: sparse, dense"),
         ({"dense_exponent": -1.0}, "dense_exponent must be > 0"),
         ({"goal_statistics": "all"}, "unknown goal_statistics 'all'; valid: relabelled, achieved"),
+        ({"ddpg_actor_critic": "target"}, "unknown ddpg_actor_critic 'target'; valid: before"),
         ({"stop_at_success": 1.5}, "stop_at_success must lie in \\[0, 1\\]"),
         ({"time_limit_s": -1.0}, "time_limit_s must be >= 0"),
         ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),

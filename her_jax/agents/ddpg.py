@@ -2,7 +2,9 @@
 
 Deterministic tanh actor, one critic, Adam; the actor loss adds an L2 penalty
 on its tanh output; critic targets use the target actor and critic, bootstrap
-through every step and are clipped to [-1/(1 - gamma), 0].
+through every step and are clipped to [-1/(1 - gamma), 0]. As in the reference,
+the actor's gradient goes through the critic as it was before this step's
+update (`ddpg_actor_critic`).
 """
 
 from __future__ import annotations
@@ -68,8 +70,10 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
             critic_net, critic_tx, state.critic, state.critic_opt, batch, target
         )
 
+        # the reference computes both gradients before applying either
+        actor_critic = state.critic if config.ddpg_actor_critic == "before_update" else critic
         actor, actor_opt, actor_loss = deterministic_actor_step(
-            actor_net, critic_net, actor_tx, state.actor, state.actor_opt, critic, batch.x,
+            actor_net, critic_net, actor_tx, state.actor, state.actor_opt, actor_critic, batch.x,
             config.action_l2,
         )  # fmt: skip
         state = state.replace(
