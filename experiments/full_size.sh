@@ -31,6 +31,7 @@ fig6-push-k16    5        k = 16
 fig6-push-kall   5        k = all (inf: every goal relabelled)
 fig3-pick        9        Fig. 3 pick-and-place: DDPG vs DDPG+HER, 3 seeds, 5,000,000 env steps
 fig3-slide       9        Fig. 3 slide, the same
+fig3-push        5        Fig. 3 push again with this code (the committed run predates its defaults)
 speed            6        bench_train from a cold start as is, then compile and one epoch with 3 XLA settings
 speed2           5        bench_train with batch 16,384, then with 512 environments per seed
 EOF
@@ -76,6 +77,7 @@ run_part() {
             --time-limit-s 500 ;;
         fig3-slide) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_slide --seeds 3 \
             --time-limit-s 500 ;;
+        fig3-push) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_push --time-limit-s 500 ;;
         *) exit 2 ;;  # names are checked before anything runs
     esac
 }
