@@ -176,6 +176,11 @@ def _positive(config: TrainConfig, *names: str) -> None:
             raise ConfigError(f"{name} must be >= 1, got {getattr(config, name)}")
 
 
+def _one_of(config: TrainConfig, name: str, valid: tuple[str, ...]) -> None:
+    if getattr(config, name) not in valid:
+        raise ConfigError(f"unknown {name} {getattr(config, name)!r}; valid: {', '.join(valid)}")
+
+
 def validate(config: TrainConfig) -> None:
     """Check the config on its own; raises ValueError before anything is built or compiled."""
     if config.algo not in ALGOS:
@@ -194,20 +199,10 @@ def validate(config: TrainConfig) -> None:
             f"target_update_interval ({config.target_update_interval}) must divide "
             f"updates_per_cycle ({config.updates_per_cycle})"
         )
-    if config.goal_statistics not in GOAL_STATISTICS:
-        raise ConfigError(
-            f"unknown goal_statistics {config.goal_statistics!r}; valid: "
-            f"{', '.join(GOAL_STATISTICS)}"
-        )
-    if config.ddpg_actor_critic not in DDPG_ACTOR_CRITICS:
-        raise ConfigError(
-            f"unknown ddpg_actor_critic {config.ddpg_actor_critic!r}; valid: "
-            f"{', '.join(DDPG_ACTOR_CRITICS)}"
-        )
-    if config.reward_type and config.reward_type not in REWARD_TYPES:
-        raise ConfigError(
-            f"unknown reward_type {config.reward_type!r}; valid: {', '.join(REWARD_TYPES)}"
-        )
+    _one_of(config, "goal_statistics", GOAL_STATISTICS)
+    _one_of(config, "ddpg_actor_critic", DDPG_ACTOR_CRITICS)
+    if config.reward_type:  # "": the environment's default
+        _one_of(config, "reward_type", REWARD_TYPES)
     if config.dense_exponent < 0:
         raise ConfigError(
             f"dense_exponent must be > 0 (0: the default), got {config.dense_exponent}"
