@@ -32,7 +32,8 @@ def test_devices_for_takes_the_most_devices_that_divide_the_members():
 
 
 def test_members_split_over_two_devices_train_as_on_one(tmp_path):
-    env = os.environ | {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2"
+    env = os.environ | {"XLA_FLAGS": flags.strip()}
     subprocess.run([sys.executable, __file__, str(tmp_path)], env=env, check=True, timeout=600)
 
 
