@@ -19,7 +19,7 @@ from matplotlib.ticker import EngFormatter  # noqa: E402
 
 from her_jax.errors import exit_in_one_line  # noqa: E402
 from her_jax.meta import legs, short_commit  # noqa: E402
-from her_jax.run_folder import load_config  # noqa: E402
+from her_jax.run_folder import AS_BEFORE, load_config  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -144,10 +144,11 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
     plt.close(fig)
 
 
-#: What makes two runs' curves comparable: the same learner, fed the same way.
+#: What makes two runs' curves comparable: the same learner, fed the same way, and the same
+#: choice for each field whose default has changed (a run that predates one did as before).
 LEARNER_FIELDS = (
     "env", "algo", "num_envs", "cycles_per_epoch", "updates_per_cycle", "batch_size",
-    "target_update_interval", "hidden",
+    "target_update_interval", "hidden", *AS_BEFORE,
 )  # fmt: skip
 
 

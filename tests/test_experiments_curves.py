@@ -187,8 +187,9 @@ def test_fig4_and_5_references_are_runs_of_the_same_task_and_learner(tmp_path):
     other_task = run_folder("fig3/fetch_slide", ["future", "none"], env="fetch_slide", num_envs=2)
     dense = run_folder("dense", ["future"], reward_type="dense", num_envs=2)
     one_goal = run_folder("one_goal", ["future"], fixed_goal=(1.3, 0.7, 0.42), num_envs=2)
+    old_order = run_folder("old_order", ["future"], ddpg_actor_critic="after_update", num_envs=2)
     same = run_folder("train_push", ["future"], num_envs=2)
-    candidates = [gpu_sized, other_task, dense, one_goal, tmp_path / "missing.csv", same]
+    candidates = [gpu_sized, other_task, dense, one_goal, tmp_path / "missing.csv", old_order, same]
     # only the sparse, many-goal run of the same task and learner, and only its strategies
     assert plot._reference(candidates, shaped, ", sparse") == [
         ("DDPG+HER (future, k=4), sparse", same, "future", "C0", "--")
