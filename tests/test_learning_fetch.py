@@ -1,7 +1,7 @@
 """DDPG+HER, TD3+HER and SAC+HER learn fetch_reach.
 
-Every test session runs DDPG+HER's short run; TD3's and SAC's short runs (about 90 s each on
-2 CPU cores, mostly compiling) and the CLI defaults with 3 seeds are slow (`--runslow`).
+Every test session runs each learner's short run (about 75 s each on 2 CPU cores, mostly
+compiling); the CLI defaults with 3 seeds are slow (`--runslow`).
 results/learners_reach_cpu has a run of those defaults; tests/test_agents.py checks every
 learner against analytic answers in every session.
 """
@@ -21,14 +21,7 @@ def final_success(tmp_path, config):
     return [r["success_rate"] for r in rows if r["epoch"] == last_epoch]
 
 
-@pytest.mark.parametrize(
-    "algo",
-    [
-        "ddpg",
-        pytest.param("td3", marks=pytest.mark.slow),
-        pytest.param("sac", marks=pytest.mark.slow),
-    ],
-)
+@pytest.mark.parametrize("algo", ["ddpg", "td3", "sac"])
 def test_her_reaches_90_percent_on_fetch_reach_short(tmp_path, algo):
     # Up to 10 epochs of the default, stopping at the first that reaches 0.9: the median of 3 CPU
     # seeds first passes 0.9 at 8,000 to 10,000 env steps with each learner
