@@ -42,9 +42,6 @@ ONE_STEP, FIXED_POINT = 0, 1
 GAMMAS = (0.0, 0.5)  # by probe
 # Fixed-point probe rewards by quadrant of (x[0], x[1]): [x[0] >= 0, x[1] >= 0].
 FIXED_POINT_REWARDS = ((-1.5, -1.0), (-0.5, 0.5))
-# These programs are tiny and run briefly: compiling dominates, and less LLVM optimisation
-# roughly halves it at a small cost in run time.
-FAST_COMPILE = {"xla_backend_optimization_level": 1}
 
 
 def config_for(**overrides) -> TrainConfig:
@@ -124,7 +121,7 @@ def trained(algo):
         return jax.lax.scan(step, agent.init(k_init), jax.random.split(k_steps, STEPS))
 
     keys = jax.random.split(jax.random.key(0), len(GAMMAS))
-    run = jax.jit(jax.vmap(train), compiler_options=FAST_COMPILE)
+    run = jax.jit(jax.vmap(train))
     states, metrics = run(jnp.asarray(GAMMAS), jnp.arange(len(GAMMAS)), keys)
     states = [jax.tree.map(lambda v, i=i: v[i], states) for i in range(len(GAMMAS))]
     return config, states, metrics
@@ -274,7 +271,7 @@ def one_update(algo):
     freshly initialised state."""
     config = config_for(td3_policy_delay=3)
     agent = make_agent(algo, config, IN, action_size(algo), UPDATE_GAMMA)
-    state = fresh = jax.jit(agent.init, compiler_options=FAST_COMPILE)(jax.random.key(9))
+    state = fresh = jax.jit(agent.init)(jax.random.key(9))
     if algo == "dqn":
         state = state.replace(
             q=constant_network(state.q, DQN_ONLINE_Q),
@@ -296,7 +293,7 @@ def one_update(algo):
         reward=-jnp.ones(UPDATE_BATCH),
         x_next=random_inputs(k_next, UPDATE_BATCH),
     )
-    return state, batch, jax.jit(agent.update, compiler_options=FAST_COMPILE), fresh
+    return state, batch, jax.jit(agent.update), fresh
 
 
 def clipped(target):
@@ -394,9 +391,7 @@ def test_actor_loss_adds_the_action_penalty(algo):
     for l2 in (0.0, 1.0):
         config = dataclasses.replace(config_for(td3_policy_delay=1), action_l2=l2)
         agent = make_agent(algo, config, IN, ACT, UPDATE_GAMMA)
-        _, metrics = jax.jit(agent.update, compiler_options=FAST_COMPILE)(
-            state, batch, jax.random.key(11)
-        )
+        _, metrics = jax.jit(agent.update)(state, batch, jax.random.key(11))
         losses.append(float(metrics["actor_loss"]))
     pi = np.asarray(agent.act(state, batch.x, jax.random.key(0), False))
     np.testing.assert_allclose(losses[1] - losses[0], np.mean(pi**2), rtol=1e-4)
@@ -414,17 +409,14 @@ def test_ddpg_actor_goes_through_the_critic_before_its_update_as_the_reference()
         lambda critic: deterministic_actor_step(
             actor_net, critic_net, adam(config.lr_actor), fresh.actor, fresh.actor_opt, critic,
             batch.x, config.action_l2,
-        )[0],
-        compiler_options=FAST_COMPILE,
+        )[0]
     )  # fmt: skip
     actors = {}
     for mode in ("before_update", "after_update"):
         agent = make_agent(
             "ddpg", dataclasses.replace(config, ddpg_actor_critic=mode), IN, ACT, UPDATE_GAMMA
         )
-        new, _ = jax.jit(agent.update, compiler_options=FAST_COMPILE)(
-            fresh, batch, jax.random.key(11)
-        )
+        new, _ = jax.jit(agent.update)(fresh, batch, jax.random.key(11))
         expected = step(fresh.critic if mode == "before_update" else new.critic)
         for e, g in zip(jax.tree.leaves(expected), jax.tree.leaves(new.actor), strict=True):
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7, err_msg=mode)
