@@ -56,6 +56,11 @@ class Checkpoints:
         self.manager.save(epoch, args=ocp.args.StandardSave(to_saveable(state)), force=True)
         self.manager.wait_until_finished()
         (self.directory / f"host_{epoch}.json").write_text(json.dumps(host))
+        # orbax deletes the checkpoints past max_to_keep; their host values go with them
+        kept = {f"host_{step}.json" for step in self.manager.all_steps()}
+        for stale in self.directory.glob("host_*.json"):
+            if stale.name not in kept:
+                stale.unlink()
 
     def restore(self, epoch: int, template):
         """The state saved at `epoch`, shaped and placed like `template`: a freshly initialised

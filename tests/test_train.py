@@ -205,6 +205,20 @@ def test_a_restored_state_has_the_types_of_a_fresh_one(tmp_path):
         assert not any(x.weak_type for x in jax.tree.leaves(shapes)), config.algo
 
 
+def test_checkpoints_keep_the_host_values_of_the_epochs_they_keep(tmp_path):
+    checkpoints = Checkpoints(tmp_path, max_to_keep=2)
+    try:
+        for epoch in (1, 2, 3):
+            checkpoints.save(epoch, {"x": jnp.full(3, epoch, jnp.float32)}, {"epoch": epoch})
+        hosts = sorted(p.name for p in tmp_path.glob("host_*.json"))
+        assert hosts == ["host_2.json", "host_3.json"]
+        saved, host = checkpoints.restore(3, {"x": jnp.zeros(3, jnp.float32)})
+    finally:
+        checkpoints.close()
+    assert host == {"epoch": 3}
+    np.testing.assert_array_equal(saved["x"], np.full(3, 3, np.float32))
+
+
 @pytest.fixture(scope="module")
 def four_epochs(tmp_path_factory):
     """SMALL trained for 4 epochs without a stop: what stopped and resumed runs must equal."""
