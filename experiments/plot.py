@@ -208,6 +208,22 @@ def plot_push_replay_ratio(
     )
 
 
+def plot_push_defaults(before: Path, now: Path, out_png: Path) -> None:
+    """The `push_cpu` preset twice: its first run (dashed), which predates the reference's goal
+    statistics and DDPG order, and its run with them (solid); the labels come from the configs."""
+
+    def label(metrics_csv: Path) -> str:
+        config, _ = load_config(metrics_csv.parent)
+        return f"goal statistics {config.goal_statistics}, DDPG {config.ddpg_actor_critic}"
+
+    curves = [
+        (label(before), before, "future", "tab:purple", "--"),
+        (label(now), now, "future", COLORS["future"], "-"),
+    ]
+    title = f"fetch_push on a CPU, DDPG+HER\n{_learner_sizes(now)}"
+    plot_curve_panels({title: curves}, out_png)
+
+
 def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_runs: list[Path]) -> None:
     """Fig. 4: single-goal curves, with the multi-goal ones of the same task and learner (the
     first match among `multi_goal_runs`, metrics.csv paths) dashed where one exists."""
@@ -327,6 +343,10 @@ def main(results: Path = RESULTS) -> list[Path]:
             ddpg_cpu if ddpg_cpu.exists() else None,
         )  # fmt: skip
         drawn.append(push_cpu.parent / "push_replay_ratio.png")
+    push_defaults = results / "train_push_cpu_reference_defaults" / "metrics.csv"
+    if push_cpu.exists() and push_defaults.exists():
+        plot_push_defaults(push_cpu, push_defaults, push_defaults.parent / "push_defaults.png")
+        drawn.append(push_defaults.parent / "push_defaults.png")
     for path in drawn:
         print(f"drew {path}")
     return drawn
