@@ -224,6 +224,17 @@ def plot_push_defaults(before: Path, now: Path, out_png: Path) -> None:
     plot_curve_panels({title: curves}, out_png)
 
 
+def plot_beside_push(task_csv: Path, push_csv: Path, out_png: Path) -> None:
+    """DDPG+HER on another Fetch task (solid) beside the same learner on push (dashed)."""
+    task, _ = load_config(task_csv.parent)
+    curves = [
+        (task.env, task_csv, "future", COLORS["future"], "-"),
+        ("fetch_push", push_csv, "future", "tab:purple", "--"),
+    ]
+    title = f"{task.env} on a CPU, DDPG+HER\n{_learner_sizes(task_csv)}"
+    plot_curve_panels({title: curves}, out_png)
+
+
 def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_runs: list[Path]) -> None:
     """Fig. 4: single-goal curves, with the multi-goal ones of the same task and learner (the
     first match among `multi_goal_runs`, metrics.csv paths) dashed where one exists."""
@@ -347,6 +358,10 @@ def main(results: Path = RESULTS) -> list[Path]:
     if push_cpu.exists() and push_defaults.exists():
         plot_push_defaults(push_cpu, push_defaults, push_defaults.parent / "push_defaults.png")
         drawn.append(push_defaults.parent / "push_defaults.png")
+    pick = results / "train_pick_and_place_cpu" / "metrics.csv"
+    if pick.exists() and push_defaults.exists():
+        plot_beside_push(pick, push_defaults, pick.parent / "pick_and_place.png")
+        drawn.append(pick.parent / "pick_and_place.png")
     for path in drawn:
         print(f"drew {path}")
     return drawn
