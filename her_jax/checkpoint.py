@@ -41,35 +41,51 @@ def from_saved(saved, template):
 
 
 class Checkpoints:
-    """Numbered checkpoints (by epoch) under `directory`, with a small JSON of host-side values."""
+    """Numbered checkpoints (by epoch) under `directory`: the state and a small dict of
+    host-side values, written as two items of one orbax checkpoint, so that an epoch's
+    checkpoint is there whole or not at all and orbax's `max_to_keep` drops both."""
 
     def __init__(self, directory: Path, max_to_keep: int = 2):
         self.directory = Path(directory).resolve()
-        self.manager = ocp.CheckpointManager(
-            self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep)
-        )
+        self.options = ocp.CheckpointManagerOptions(max_to_keep=max_to_keep)
+        self.manager = ocp.CheckpointManager(self.directory, options=self.options)
 
     def latest_epoch(self) -> int | None:
         return self.manager.latest_step()
 
     def save(self, epoch: int, state, host: dict) -> None:
-        self.manager.save(epoch, args=ocp.args.StandardSave(to_saveable(state)), force=True)
+        items = ocp.args.Composite(
+            state=ocp.args.StandardSave(to_saveable(state)), host=ocp.args.JsonSave(host)
+        )
+        self.manager.save(epoch, args=items, force=True)
         self.manager.wait_until_finished()
-        (self.directory / f"host_{epoch}.json").write_text(json.dumps(host))
-        # orbax deletes the checkpoints past max_to_keep; their host values go with them
-        kept = {f"host_{step}.json" for step in self.manager.all_steps()}
-        for stale in self.directory.glob("host_*.json"):
-            if stale.name not in kept:
-                stale.unlink()
 
     def restore(self, epoch: int, template):
         """The state saved at `epoch`, shaped and placed like `template`: a freshly initialised
         state, or its `jax.ShapeDtypeStruct`s with their shardings (`run.state_shapes`), which
         spares allocating a second state to restore into."""
         abstract = jax.tree.map(restore_target, template)
-        saved = self.manager.restore(epoch, args=ocp.args.StandardRestore(abstract))
-        host = json.loads((self.directory / f"host_{epoch}.json").read_text())
+        sidecar = self.directory / f"host_{epoch}.json"
+        if sidecar.exists():
+            saved, host = self._restore_with_sidecar(epoch, abstract, sidecar)
+        else:
+            items = ocp.args.Composite(
+                state=ocp.args.StandardRestore(abstract), host=ocp.args.JsonRestore()
+            )
+            restored = self.manager.restore(epoch, args=items)
+            saved, host = restored.state, restored.host
         return from_saved(saved, template), host
+
+    def _restore_with_sidecar(self, epoch: int, abstract, sidecar: Path):
+        """A checkpoint from before the host values moved into it: the state as orbax's one
+        unnamed item, the host values in `host_<epoch>.json` beside it. A manager that has read
+        an unnamed item refuses to write named ones, so a second one reads it."""
+        legacy = ocp.CheckpointManager(self.directory, options=self.options)
+        try:
+            saved = legacy.restore(epoch, args=ocp.args.StandardRestore(abstract))
+        finally:
+            legacy.close()
+        return saved, json.loads(sidecar.read_text())
 
     def close(self) -> None:
         self.manager.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import orbax.checkpoint as ocp
 import pytest
 
 import her_jax.run
@@ -205,18 +206,42 @@ def test_a_restored_state_has_the_types_of_a_fresh_one(tmp_path):
         assert not any(x.weak_type for x in jax.tree.leaves(shapes)), config.algo
 
 
-def test_checkpoints_keep_the_host_values_of_the_epochs_they_keep(tmp_path):
+def test_checkpoints_keep_the_host_values_inside_the_epochs_they_keep(tmp_path):
+    # state and host values are one orbax checkpoint: written together, dropped together
     checkpoints = Checkpoints(tmp_path, max_to_keep=2)
     try:
         for epoch in (1, 2, 3):
             checkpoints.save(epoch, {"x": jnp.full(3, epoch, jnp.float32)}, {"epoch": epoch})
-        hosts = sorted(p.name for p in tmp_path.glob("host_*.json"))
-        assert hosts == ["host_2.json", "host_3.json"]
-        saved, host = checkpoints.restore(3, {"x": jnp.zeros(3, jnp.float32)})
+        assert checkpoints.manager.all_steps() == [2, 3]
+        assert not list(tmp_path.glob("host_*.json"))
+        for epoch in (2, 3):
+            saved, host = checkpoints.restore(epoch, {"x": jnp.zeros(3, jnp.float32)})
+            assert host == {"epoch": epoch}
+            np.testing.assert_array_equal(saved["x"], np.full(3, epoch, np.float32))
     finally:
         checkpoints.close()
-    assert host == {"epoch": 3}
-    np.testing.assert_array_equal(saved["x"], np.full(3, 3, np.float32))
+
+
+def test_checkpoints_written_with_host_values_beside_them_still_restore(tmp_path):
+    # the layout before: the state as orbax's one unnamed item, host_<epoch>.json beside it
+    legacy = ocp.CheckpointManager(tmp_path)
+    legacy.save(4, args=ocp.args.StandardSave({"x": jnp.full(3, 4.0)}), force=True)
+    legacy.wait_until_finished()
+    legacy.close()
+    (tmp_path / "host_4.json").write_text('{"wall_time_s": 4.5}')
+    checkpoints = Checkpoints(tmp_path)
+    try:
+        assert checkpoints.latest_epoch() == 4
+        saved, host = checkpoints.restore(4, {"x": jnp.zeros(3, jnp.float32)})
+        assert host == {"wall_time_s": 4.5}
+        np.testing.assert_array_equal(saved["x"], np.full(3, 4.0, np.float32))
+        # a resumed run goes on saving in the new layout into the same folder
+        checkpoints.save(5, {"x": jnp.full(3, 5.0)}, {"wall_time_s": 5.5})
+        saved, host = checkpoints.restore(5, {"x": jnp.zeros(3, jnp.float32)})
+    finally:
+        checkpoints.close()
+    assert host == {"wall_time_s": 5.5}
+    np.testing.assert_array_equal(saved["x"], np.full(3, 5.0, np.float32))
 
 
 @pytest.fixture(scope="module")
