@@ -224,14 +224,19 @@ def plot_push_defaults(before: Path, now: Path, out_png: Path) -> None:
     plot_curve_panels({title: curves}, out_png)
 
 
-def plot_beside_push(task_csv: Path, push_csv: Path, out_png: Path) -> None:
-    """DDPG+HER on another Fetch task (solid) beside the same learner on push (dashed)."""
+def plot_beside_push(
+    task_csv: Path, push_csv: Path, out_png: Path, ddpg_csv: Path | None = None
+) -> None:
+    """DDPG+HER on another Fetch task (solid) beside the same learner on push (dashed) and,
+    where it exists, DDPG without HER on the task (`ddpg_csv`, dotted)."""
     task, _ = load_config(task_csv.parent)
     curves = [
-        (task.env, task_csv, "future", COLORS["future"], "-"),
-        ("fetch_push", push_csv, "future", "tab:purple", "--"),
+        (f"{task.env}, DDPG+HER", task_csv, "future", COLORS["future"], "-"),
+        ("fetch_push, DDPG+HER", push_csv, "future", "tab:purple", "--"),
     ]
-    title = f"{task.env} on a CPU, DDPG+HER\n{_learner_sizes(task_csv)}"
+    if ddpg_csv is not None:
+        curves.append((f"{task.env}, DDPG", ddpg_csv, "none", COLORS["none"], ":"))
+    title = f"{task.env} on a CPU\n{_learner_sizes(task_csv)}"
     plot_curve_panels({title: curves}, out_png)
 
 
@@ -358,10 +363,13 @@ def main(results: Path = RESULTS) -> list[Path]:
     if push_cpu.exists() and push_defaults.exists():
         plot_push_defaults(push_cpu, push_defaults, push_defaults.parent / "push_defaults.png")
         drawn.append(push_defaults.parent / "push_defaults.png")
-    pick = results / "train_pick_and_place_cpu" / "metrics.csv"
-    if pick.exists() and push_defaults.exists():
-        plot_beside_push(pick, push_defaults, pick.parent / "pick_and_place.png")
-        drawn.append(pick.parent / "pick_and_place.png")
+    for task in ("pick_and_place", "slide"):  # the other tasks with push's CPU learner
+        run = results / f"train_{task}_cpu" / "metrics.csv"
+        ddpg = results / f"train_{task}_cpu_ddpg" / "metrics.csv"
+        if run.exists() and push_defaults.exists():
+            out_png = run.parent / f"{task}.png"
+            plot_beside_push(run, push_defaults, out_png, ddpg if ddpg.exists() else None)
+            drawn.append(out_png)
     for path in drawn:
         print(f"drew {path}")
     return drawn

@@ -69,7 +69,8 @@ def test_fig4_single_goal_smoke(tmp_path):
     for folder in ("fig3_fetch_cpu/fetch_reach", "fig3_fetch_cpu/fetch_push",
                    "fig4_single_goal_cpu/fetch_reach", "fig5_shaped_cpu/fetch_reach/p2",
                    "train_push_cpu", "train_push_cpu_ddpg",
-                   "train_push_cpu_reference_defaults", "train_pick_and_place_cpu"):  # fmt: skip
+                   "train_push_cpu_reference_defaults", "train_pick_and_place_cpu",
+                   "train_slide_cpu", "train_slide_cpu_ddpg"):  # fmt: skip
         (results / folder).mkdir(parents=True)
         for name in ("metrics.csv", "config.json"):
             shutil.copy(metrics.parent / name, results / folder / name)
@@ -78,7 +79,7 @@ def test_fig4_single_goal_smoke(tmp_path):
         "fig3_fetch_cpu/fig3_fetch.png", "fig4_single_goal_cpu/fig4_single_goal.png",
         "fig5_shaped_cpu/fig5_shaped.png", "train_push_cpu/push_replay_ratio.png",
         "train_push_cpu_reference_defaults/push_defaults.png",
-        "train_pick_and_place_cpu/pick_and_place.png",
+        "train_pick_and_place_cpu/pick_and_place.png", "train_slide_cpu/slide.png",
     ]  # fmt: skip
     assert all(p.stat().st_size > 10_000 for p in drawn)
 
