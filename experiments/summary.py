@@ -65,6 +65,8 @@ def task_name(config) -> str:
         parts.append(f"shaped reward, p = {config.dense_exponent or 1:g}")
     if config.fixed_goal is not None:
         parts.append("one fixed goal")
+    if config.distance_threshold:  # 0: the task's 5 cm
+        parts.append(f"success within {100 * config.distance_threshold:g} cm")
     return ", ".join(parts)
 
 

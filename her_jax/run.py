@@ -169,8 +169,9 @@ def check_resumable(
     if old_variants != [tuple(v) for v in variants]:
         raise ConfigError(f"--resume: variants {variants} differ from the saved {old_variants}")
     for name in (
-        "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal", "num_envs", "seeds",
-        "seed", "cycles_per_epoch", "hidden", "batch_size",
+        "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal",
+        "distance_threshold", "num_envs", "seeds", "seed", "cycles_per_epoch", "hidden",
+        "batch_size",
     ):  # fmt: skip
         value, before = getattr(config, name), getattr(old, name)
         if value != before:

@@ -136,6 +136,19 @@ def test_curve_config_takes_the_command_line_sizes(tmp_path):
     assert full.checkpoint_every == -1 and not full.resume
 
 
+def test_paper_thresholds_give_each_task_the_success_radius_of_the_papers_fig3():
+    paper = fetch_figures.CurveArgs(paper_thresholds=True)
+    radius = {
+        task: fetch_figures.curve_config(task, paper, Path("out")).distance_threshold
+        for task in fetch_figures.BUDGETS
+    }
+    assert radius == {  # 0: the task's own 5 cm (reach is not in the paper)
+        "fetch_reach": 0.0, "fetch_push": 0.07, "fetch_pick_and_place": 0.07, "fetch_slide": 0.2,
+    }  # fmt: skip
+    default = fetch_figures.curve_config("fetch_slide", fetch_figures.CurveArgs(), Path("out"))
+    assert default.distance_threshold == 0.0
+
+
 def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):
     # Fig. 3's smoke run, so the compiled epoch is shared; it keeps a checkpoint at the end
     args = fetch_figures.CurveArgs(smoke=True, seeds=2, checkpoint_every=0)

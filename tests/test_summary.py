@@ -83,6 +83,12 @@ def test_summary_takes_the_last_epoch_of_every_variant(tmp_path):
     )
 
 
+def test_the_task_names_what_sets_a_run_apart():
+    assert summary.task_name(TrainConfig(env="fetch_slide")) == "fetch_slide"
+    config = TrainConfig(env="fetch_slide", distance_threshold=0.2, fixed_goal=(1.3, 0.7, 0.4))
+    assert summary.task_name(config) == "fetch_slide, one fixed goal, success within 20 cm"
+
+
 def test_summary_reads_every_committed_run():
     results = EXPERIMENTS.parent / "results"
     runs = summary.run_folders(results)

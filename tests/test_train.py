@@ -502,6 +502,11 @@ def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkey
         ({"ddpg_actor_critic": "target"}, "unknown ddpg_actor_critic 'target'; valid: before"),
         ({"stop_at_success": 1.5}, "stop_at_success must lie in \\[0, 1\\]"),
         ({"time_limit_s": -1.0}, "time_limit_s must be >= 0"),
+        ({"distance_threshold": -0.1}, "distance_threshold must be > 0"),
+        (
+            {"distance_threshold": 0.2},
+            "unknown override.*'distance_threshold'.* for environment 'bitflip'",
+        ),
         ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),
         (
             {"fixed_goal": (1.3, 0.7, 0.5)},
@@ -516,12 +521,22 @@ def test_bad_configuration_is_refused_before_compiling(overrides, message):
 
 def test_fetch_fields_become_env_overrides():
     goal = (1.3, 0.75, 0.4249)
-    config = TrainConfig(env="fetch_push", reward_type="dense", dense_exponent=2.0, fixed_goal=goal)
+    config = TrainConfig(
+        env="fetch_push", reward_type="dense", dense_exponent=2.0, fixed_goal=goal,
+        distance_threshold=0.07,
+    )  # fmt: skip
     assert config.env_overrides() == {
         "reward_type": "dense", "dense_exponent": 2.0, "fixed_goal": goal,
+        "distance_threshold": 0.07,
     }  # fmt: skip
     env = make_env(config)
     assert (env.reward_type, env.dense_exponent, env.fixed_goal) == ("dense", 2.0, goal)
+    assert env.distance_threshold == 0.07
+    # the radius is the reward's too: 6 cm off is met at 7 cm, not at the task's 5 cm
+    achieved, desired = jnp.array([1.3, 0.75, 0.42]), jnp.array([1.36, 0.75, 0.42])
+    sparse = dataclasses.replace(config, reward_type="", dense_exponent=0.0)
+    assert float(make_env(sparse).compute_reward(achieved, desired)) == 0.0
+    assert float(make_env(TrainConfig(env="fetch_push")).compute_reward(achieved, desired)) == -1.0
     assert TrainConfig(env="fetch_push").env_overrides() == {}
 
 
