@@ -1,4 +1,5 @@
-"""Success on the intended goal, as the task defines it, and the constraint metrics.
+"""Success on the intended goal, as the task defines it, how near the misses come, and
+the constraint metrics.
 
 Evaluation runs the deterministic online policy on fresh episodes with
 their own desired goals: relabelled goals never count.
@@ -7,6 +8,10 @@ their own desired goals: relabelled goals never count.
 from __future__ import annotations
 
 import jax.numpy as jnp
+
+#: Per-step values in a rollout's `info` that measure the goal, not a constraint: they get
+#: their own metrics, not a `rate_`.
+MEASURES = ("is_success", "goal_distance")
 
 
 def success_metrics(is_success: jnp.ndarray, success_at: str) -> dict[str, jnp.ndarray]:
@@ -32,6 +37,14 @@ def success_metrics(is_success: jnp.ndarray, success_at: str) -> dict[str, jnp.n
     }
 
 
+def distance_metrics(goal_distance: jnp.ndarray) -> dict[str, jnp.ndarray]:
+    """From per-step goal distance `[N, T]` (after each step): `final_goal_distance`, its
+    mean over episodes at the last step, in the task's own unit (metres on Fetch, bits
+    on bit-flipping). Success counts a miss by 1 mm and by 1 m alike; this does not."""
+    return {"final_goal_distance": goal_distance[:, -1].mean()}
+
+
 def constraint_rates(info: dict[str, jnp.ndarray]) -> dict[str, jnp.ndarray]:
-    """Per-step rate of every flag in `info` other than success, e.g. `rate_invalid_action`."""
-    return {f"rate_{k}": jnp.mean(v) for k, v in sorted(info.items()) if k != "is_success"}
+    """Per-step rate of every flag in `info` other than the `MEASURES`, e.g.
+    `rate_invalid_action`."""
+    return {f"rate_{k}": jnp.mean(v) for k, v in sorted(info.items()) if k not in MEASURES}

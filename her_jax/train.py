@@ -186,6 +186,7 @@ def make_train(config: TrainConfig) -> Trainer:
 
     def evaluation_metrics(info):
         metrics = evaluate.success_metrics(info["is_success"], env.success_at)
+        metrics |= evaluate.distance_metrics(info["goal_distance"])
         return metrics | {f"eval_{k}": v for k, v in evaluate.constraint_rates(info).items()}
 
     def act_all(ts: TrainState, explore):
@@ -224,6 +225,12 @@ def make_train(config: TrainConfig) -> Trainer:
 
         key, k_roll, k_learn = jax.vmap(split)(ts.key)
         episodes, info = run_member_episodes(env, act_all(ts, training), k_roll, config.num_envs)
+        # after each step, as `is_success` is: [M, N, T]
+        info = info | {
+            "goal_distance": env.goal_distance(
+                episodes.achieved_goal[..., 1:, :], episodes.desired_goal[..., None, :]
+            )
+        }
         ts = ts.replace(key=key)
         learned = jax.eval_shape(learn_all, ts, episodes, k_learn)[1]
         ts, learn_metrics = jax.lax.cond(

@@ -20,6 +20,13 @@ def test_contract_sizes(env):
     assert env.episode_length == env.observation_size == env.goal_size == env.action_size == 12
 
 
+def test_goal_distance_counts_the_bits_to_flip(env):
+    goal = jnp.zeros((3, 12), jnp.uint8)
+    achieved = goal.at[1, :5].set(1).at[2].set(1)
+    np.testing.assert_array_equal(env.goal_distance(achieved, goal), [0.0, 5.0, 12.0])
+    assert env.goal_distance(achieved, goal).dtype == jnp.float32
+
+
 def test_jit_vmap_4096_envs_reward_is_compute_reward(env):
     reset = jax.jit(jax.vmap(env.reset))
     step = jax.jit(jax.vmap(env.step))

@@ -34,7 +34,17 @@ def test_no_success_gives_nan_steps():
     assert np.isnan(float(metrics["steps_to_success"]))
 
 
-def test_constraint_rates_leave_success_out():
-    info = {"is_success": HITS, "object_fell": jnp.array([[0.0, 1.0], [0.0, 0.0]])}
+def test_final_goal_distance_is_the_last_steps_mean():
+    distance = jnp.array([[0.3, 0.2, 0.04], [0.5, 0.5, 0.5], [0.1, 0.0, 0.0]])
+    metrics = evaluate.distance_metrics(distance)
+    assert float(metrics["final_goal_distance"]) == pytest.approx((0.04 + 0.5 + 0.0) / 3)
+
+
+def test_constraint_rates_leave_the_goal_measures_out():
+    info = {
+        "is_success": HITS,
+        "goal_distance": jnp.ones((4, 5)),
+        "object_fell": jnp.array([[0.0, 1.0], [0.0, 0.0]]),
+    }
     rates = evaluate.constraint_rates(info)
     assert set(rates) == {"rate_object_fell"} and float(rates["rate_object_fell"]) == 0.25

@@ -32,7 +32,7 @@ import watch  # noqa: E402
 
 CURVE_COLUMNS = (
     "seed", "epoch", "env_steps", "updates", "wall_time_s", "success_rate", "success_final",
-    "success_any", "strategy", "k",
+    "success_any", "final_goal_distance", "strategy", "k",
 )  # fmt: skip
 
 
@@ -43,6 +43,8 @@ def test_fig3_fetch_curves_smoke(tmp_path):
     assert {(r["strategy"], r["seed"]) for r in rows} == {
         ("future", "0"), ("future", "1"), ("none", "0"), ("none", "1"),
     }  # fmt: skip
+    # metres from the goal at the last step: reach's goals lie within 15 cm of its start per axis
+    assert all(0 <= float(r["final_goal_distance"]) < 1 for r in rows)
     assert (tmp_path / "fig3_fetch.png").stat().st_size > 10_000
 
 

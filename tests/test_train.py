@@ -57,6 +57,10 @@ def test_bitflip_dqn_her_solves_16_bits_where_dqn_fails_and_dqn_solves_4():
     her_success, plain_success = m16["success_rate"]
     assert her_success >= 0.9, m16["success_rate"]
     assert plain_success <= 0.1, m16["success_rate"]
+    # a final step off the goal is 1 to 16 bits away, one on it 0
+    missed = 1 - m16["success_final"]
+    distance = m16["final_goal_distance"]
+    assert np.all(missed - 1e-6 <= distance) and np.all(distance <= 16 * missed + 1e-6), distance
     m4 = train_grid(dataclasses.replace(BITFLIP, n_bits=4, eval_envs=500), ["none"], epochs=32)
     assert m4["success_rate"][0] >= 0.9, m4["success_rate"]
 
@@ -430,14 +434,16 @@ def reference_epoch(trainer, ts):
         key, k_roll, k_learn = jax.random.split(ts.key, 3)
         episodes, _ = run_episodes(trainer.env, trainer.policy(ts, True), k_roll, config.num_envs)
         ts, _ = trainer.collect_and_learn(ts.replace(key=key), episodes, k_learn)
-    successes = []
+    successes, bits_off = [], []
     for _ in range(-(-config.eval_envs // config.num_envs)):
         key, k_roll = jax.random.split(ts.key)
-        _, info = run_episodes(trainer.env, trainer.policy(ts, False), k_roll, config.num_envs)
+        ep, info = run_episodes(trainer.env, trainer.policy(ts, False), k_roll, config.num_envs)
         successes.append(info["is_success"])
+        bits_off.append((ep.achieved_goal[:, -1] != ep.desired_goal).sum(-1))
         ts = ts.replace(key=key)
     scored = jnp.concatenate(successes)[: config.eval_envs]
     metrics = evaluate.success_metrics(scored, trainer.env.success_at)
+    metrics["final_goal_distance"] = jnp.concatenate(bits_off)[: config.eval_envs].mean()
     return ts.replace(epoch=ts.epoch + 1), metrics | {"updates": ts.updates}
 
 

@@ -103,3 +103,10 @@ class GoalEnv(abc.ABC):
     @abc.abstractmethod
     def is_success(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         """1.0 where the goal is reached, else 0.0; `[..., goal] -> [...]`, float32."""
+
+    def goal_distance(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
+        """How far the achieved goal is from the desired one, `[..., goal] -> [...]`, float32:
+        Euclidean unless the task measures otherwise. Evaluation reports it at the final
+        step, which tells how near the misses come where success alone cannot."""
+        diff = achieved_goal.astype(jnp.float32) - desired_goal.astype(jnp.float32)
+        return jnp.linalg.norm(diff, axis=-1)

@@ -56,6 +56,10 @@ class BitFlip(GoalEnv):
     def is_success(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         return jnp.all(achieved_goal == desired_goal, axis=-1).astype(jnp.float32)
 
+    def goal_distance(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
+        """Hamming distance: the number of bits still to flip."""
+        return jnp.sum(achieved_goal != desired_goal, axis=-1).astype(jnp.float32)
+
     def _state(self, bits, goal, t, rng, invalid) -> State:
         obs = GoalObs(observation=bits, achieved_goal=bits, desired_goal=goal)
         return State(

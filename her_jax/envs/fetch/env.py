@@ -209,10 +209,6 @@ class FetchEnv(GoalEnv):
 
     # --------------------------------------------------------------- rewards
 
-    def goal_distance(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
-        """Euclidean distance [...] (m) between goals [..., 3]."""
-        return jnp.linalg.norm(achieved_goal - desired_goal, axis=-1)
-
     def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         d = self.goal_distance(achieved_goal, desired_goal)
         if self.reward_type == "sparse":
