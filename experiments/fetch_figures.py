@@ -28,6 +28,10 @@ BUDGETS = {
 #: own is 0.05, as in the reference. Reach is not in the paper.
 PAPER_THRESHOLDS = {"fetch_push": 0.07, "fetch_pick_and_place": 0.07, "fetch_slide": 0.2}
 
+#: The share of training episodes the paper started with the cube grasped
+#: (`--paper-grasped-starts`); the reference starts none so.
+PAPER_GRASPED_STARTS = {"fetch_pick_and_place": 0.5}
+
 #: The two curves of every learning-curve figure: DDPG+HER (future, k = 4) and DDPG.
 CURVE_VARIANTS = [("future", 4.0), ("none", 0.0)]
 
@@ -84,6 +88,9 @@ class CurveArgs:
     paper_thresholds: bool = False
     """Count success, and reward, within the paper's Fig. 3 radius (7 cm on push and
     pick-and-place, 20 cm on slide) instead of every task's 5 cm."""
+    paper_grasped_starts: bool = False
+    """Start half of pick-and-place's training episodes with the cube held in the gripper, as
+    the paper did (evaluation episodes never; the other tasks are unchanged)."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
@@ -95,6 +102,8 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
     """
     if args.paper_thresholds:
         fields = {"distance_threshold": PAPER_THRESHOLDS.get(task, 0.0)} | fields
+    if args.paper_grasped_starts:
+        fields = {"grasped_start_prob": PAPER_GRASPED_STARTS.get(task, 0.0)} | fields
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps or BUDGETS[task],
         num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,

@@ -148,7 +148,7 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
 #: choice for each field whose default has changed (a run that predates one did as before).
 LEARNER_FIELDS = (
     "env", "algo", "num_envs", "cycles_per_epoch", "updates_per_cycle", "batch_size",
-    "target_update_interval", "hidden", "distance_threshold", *AS_BEFORE,
+    "target_update_interval", "hidden", "distance_threshold", "grasped_start_prob", *AS_BEFORE,
 )  # fmt: skip
 
 

@@ -67,6 +67,8 @@ def task_name(config) -> str:
         parts.append("one fixed goal")
     if config.distance_threshold:  # 0: the task's 5 cm
         parts.append(f"success within {100 * config.distance_threshold:g} cm")
+    if config.grasped_start_prob:
+        parts.append(f"{config.grasped_start_prob:.0%} of training starts grasped")
     return ", ".join(parts)
 
 

@@ -46,6 +46,10 @@ class TrainConfig:
     """Fetch only: the success radius in metres, for the reward and every success measure (0
     keeps the task's, 0.05; the paper's Fig. 3 counted 0.07 on push and pick-and-place, 0.2 on
     slide)."""
+    grasped_start_prob: float = 0.0
+    """fetch_pick_and_place only: the share of training episodes that start with the cube held
+    at the gripper's initial pose (the paper's 0.5; 0, the reference's, starts none so);
+    evaluation episodes never do."""
 
     # --- size of the run
     seeds: int = 1
@@ -154,6 +158,8 @@ class TrainConfig:
             overrides["fixed_goal"] = tuple(self.fixed_goal)
         if self.distance_threshold:
             overrides["distance_threshold"] = self.distance_threshold
+        if self.grasped_start_prob:
+            overrides["grasped_start_prob"] = self.grasped_start_prob
         return overrides
 
     def replay_ratio(self, episode_length: int) -> float:
@@ -222,6 +228,8 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(
             f"distance_threshold must be > 0 (0: the task's), got {config.distance_threshold}"
         )
+    if not 0.0 <= config.grasped_start_prob <= 1.0:
+        raise ConfigError(f"grasped_start_prob must lie in [0, 1], got {config.grasped_start_prob}")
     if not 0.0 <= config.polyak <= 1.0:
         raise ConfigError(f"polyak must lie in [0, 1], got {config.polyak}")
     if not 0.0 <= config.stop_at_success <= 1.0:

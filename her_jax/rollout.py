@@ -30,8 +30,18 @@ def _depend_on(key: jax.Array, tree):
     return jax.tree.map(lambda x: jax.lax.select(jnp.broadcast_to(tie, x.shape), x, x), tree)
 
 
+def _episode_start(env: GoalEnv, training) -> Callable[[jax.Array], State]:
+    """`env.reset`, or `env.reset_training` for training episodes (`training` a bool, or a
+    traced one where one program runs both kinds of rollout)."""
+    if training is False or not env.has_training_starts:
+        return env.reset
+    if training is True:
+        return env.reset_training
+    return lambda key: jax.lax.cond(training, env.reset_training, env.reset, key)
+
+
 def _scan_episodes(
-    env: GoalEnv, act: MembersPolicy, keys: jax.Array, num_envs: int, keep: Callable
+    env: GoalEnv, act: MembersPolicy, keys: jax.Array, num_envs: int, keep: Callable, training
 ):
     """Reset `num_envs` environments for each of the M members of `keys` ([M]) and run T
     steps; the first states ([M, N, ...]) and `keep(state, action)` of every step, stacked
@@ -54,7 +64,7 @@ def _scan_episodes(
     split = jax.vmap(jax.random.split)(keys)
     k_reset, k_steps = split[:, 0], split[:, 1]
     reset_keys = jax.vmap(lambda k: jax.random.split(k, num_envs))(k_reset)
-    first = _depend_on(k_reset, jax.vmap(env.reset)(merge(reset_keys)))
+    first = _depend_on(k_reset, jax.vmap(_episode_start(env, training))(merge(reset_keys)))
     step_keys = jax.vmap(lambda k: jax.random.split(k, env.episode_length))(k_steps)
 
     def step(state, ks):
@@ -67,10 +77,11 @@ def _scan_episodes(
 
 
 def run_member_episodes(
-    env: GoalEnv, act: MembersPolicy, keys: jax.Array, num_envs: int
+    env: GoalEnv, act: MembersPolicy, keys: jax.Array, num_envs: int, training=False
 ) -> tuple[Episodes, dict[str, jax.Array]]:
     """Reset `num_envs` environments for each member of `keys` ([M]) and run one episode
-    of T steps in each, member m acting by its slice of `act`.
+    of T steps in each, member m acting by its slice of `act`. Training episodes (`training`
+    true, or a traced bool) start from `env.reset_training`, the others from `env.reset`.
 
     Returns the episodes (`obs [M, N, T + 1, obs]`, `achieved_goal [M, N, T + 1, goal]`,
     `desired_goal [M, N, goal]`, `action [M, N, T, ...]`) and the per-step info
@@ -80,7 +91,7 @@ def run_member_episodes(
     def keep(state, action):
         return state.obs.observation, state.obs.achieved_goal, action, state.info
 
-    first, (obs, achieved, action, info) = _scan_episodes(env, act, keys, num_envs, keep)
+    first, (obs, achieved, action, info) = _scan_episodes(env, act, keys, num_envs, keep, training)
 
     def with_first(initial, rest):  # [M, N, ...] and [T, M, N, ...] -> [M, N, T + 1, ...]
         return jnp.concatenate([initial[:, :, None], jnp.moveaxis(rest, 0, 2)], axis=2)
@@ -104,14 +115,15 @@ def _one_member(policy: Policy) -> MembersPolicy:
 
 
 def run_episodes(
-    env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int
+    env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int, training=False
 ) -> tuple[Episodes, dict[str, jax.Array]]:
-    """Reset `num_envs` environments and run one episode of T steps in each.
+    """Reset `num_envs` environments (`env.reset_training` if `training`) and run one episode
+    of T steps in each.
 
     Returns the episodes (`obs [N, T + 1, obs]`, `achieved_goal [N, T + 1, goal]`,
     `desired_goal [N, goal]`, `action [N, T, ...]`) and the per-step info `[N, T]`.
     """
-    out = run_member_episodes(env, _one_member(policy), key[None], num_envs)
+    out = run_member_episodes(env, _one_member(policy), key[None], num_envs, training)
     return jax.tree.map(lambda x: x[0], out)
 
 
@@ -131,6 +143,6 @@ def run_states(env: GoalEnv, policy: Policy, key: jax.Array, num_envs: int) -> S
     renderer needs, at the price of memory, so keep `num_envs` small.
     """
     first, rest = _scan_episodes(
-        env, _one_member(policy), key[None], num_envs, lambda state, _: state
+        env, _one_member(policy), key[None], num_envs, lambda state, _: state, training=False
     )
     return jax.tree.map(lambda a, b: jnp.concatenate([a[None, 0], b[:, 0]]), first, rest)

@@ -170,8 +170,8 @@ def check_resumable(
         raise ConfigError(f"--resume: variants {variants} differ from the saved {old_variants}")
     for name in (
         "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal",
-        "distance_threshold", "num_envs", "seeds", "seed", "cycles_per_epoch", "hidden",
-        "batch_size",
+        "distance_threshold", "grasped_start_prob", "num_envs", "seeds", "seed",
+        "cycles_per_epoch", "hidden", "batch_size",
     ):  # fmt: skip
         value, before = getattr(config, name), getattr(old, name)
         if value != before:

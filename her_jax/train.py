@@ -200,7 +200,7 @@ def make_train(config: TrainConfig) -> Trainer:
         return lambda obs, keys: jax.vmap(one)(ts, obs, keys)
 
     def rollout(ts: TrainState, keys):
-        return run_member_episodes(env, act_all(ts, True), keys, config.num_envs)
+        return run_member_episodes(env, act_all(ts, True), keys, config.num_envs, training=True)
 
     learn_all = jax.vmap(collect_and_learn)
 
@@ -224,7 +224,9 @@ def make_train(config: TrainConfig) -> Trainer:
             )
 
         key, k_roll, k_learn = jax.vmap(split)(ts.key)
-        episodes, info = run_member_episodes(env, act_all(ts, training), k_roll, config.num_envs)
+        episodes, info = run_member_episodes(
+            env, act_all(ts, training), k_roll, config.num_envs, training
+        )
         # after each step, as `is_success` is: [M, N, T]
         info = info | {
             "goal_distance": env.goal_distance(

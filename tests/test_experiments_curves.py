@@ -18,6 +18,7 @@ from her_jax.config import TrainConfig
 from her_jax.policy import load_policy
 from her_jax.run import run
 from her_jax.run_folder import config_to_json
+from her_jax.train import make_env
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 sys.path.insert(0, str(EXPERIMENTS))
@@ -149,6 +150,19 @@ def test_paper_thresholds_give_each_task_the_success_radius_of_the_papers_fig3()
     }  # fmt: skip
     default = fetch_figures.curve_config("fetch_slide", fetch_figures.CurveArgs(), Path("out"))
     assert default.distance_threshold == 0.0
+
+
+def test_paper_grasped_starts_ease_pick_and_place_only():
+    paper = fetch_figures.CurveArgs(paper_grasped_starts=True)
+    share = {
+        task: fetch_figures.curve_config(task, paper, Path("out")).grasped_start_prob
+        for task in fetch_figures.BUDGETS
+    }
+    assert share == {
+        "fetch_reach": 0.0, "fetch_push": 0.0, "fetch_pick_and_place": 0.5, "fetch_slide": 0.0,
+    }  # fmt: skip
+    for task in fetch_figures.BUDGETS:  # every task's run can be built, push's too
+        make_env(fetch_figures.curve_config(task, paper, Path("out")))
 
 
 def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):

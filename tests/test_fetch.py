@@ -358,6 +358,8 @@ def test_goal_sampling(task):
         ("fetch_slide", {"obs_noise": -1.0}),
         ("fetch_pick_and_place", {"mass_scale": (2.0, 1.0)}),
         ("fetch_pick_and_place", {"friction_scale": (0.0, 1.0)}),
+        ("fetch_pick_and_place", {"grasped_start_prob": 1.5}),
+        ("fetch_push", {"grasped_start_prob": 0.5}),  # its fingers are blocked
         ("fetch_reach", {"mass_scale": (0.5, 2.0)}),  # reach has no object
         ("fetch_push", {"n_bits": 3}),
     ],
@@ -384,6 +386,53 @@ def test_reward_types_and_fixed_goal():
     env = make("fetch_reach", fixed_goal=(1.3, 0.8, 0.6))
     states = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(0), 3))
     np.testing.assert_allclose(states.obs.desired_goal, np.tile([1.3, 0.8, 0.6], (3, 1)), rtol=1e-6)
+
+
+# ----------------------------------------------------------- grasped starts
+
+
+def test_grasped_training_starts_hold_the_cube_while_the_fingers_close():
+    """pick-and-place's training starts: with grasped_start_prob 1 every one holds the cube at
+    the initial grip point; it stays in the hand while the fingers keep closing, wherever the
+    gripper goes, and falls when they open. `reset` of the same key is the plain start."""
+    env = make("fetch_pick_and_place", grasped_start_prob=1.0)
+    plain = make("fetch_pick_and_place")
+    layout = env.observation_layout
+    keys = jax.random.split(jax.random.PRNGKey(3), 4)
+    # (move x, y, z, fingers) held for 10 steps: up and away, down and back, still, open
+    actions = jnp.array([[0.5, 0.3, 0.5, -1.0], [-0.4, -0.4, -0.2, -1.0], [0, 0, 0, -1.0],
+                         [0, 0, 0, 1.0]])  # fmt: skip
+
+    def one(key, action):
+        start = env.reset_training(key)
+        return start, jax.lax.scan(lambda s, _: (env.step(s, action), None), start, None, 10)[0]
+
+    start, end = jax.jit(jax.vmap(one))(keys, actions)
+    grip0 = np.asarray(env.spec.initial_gripper)
+    np.testing.assert_allclose(start.obs.achieved_goal, np.tile(grip0, (4, 1)), atol=1e-6)
+    assert np.allclose(start.obs.observation[:, layout["fingers"]], 0.0241, atol=1e-6)
+    jax.tree.map(
+        np.testing.assert_array_equal, jax.vmap(env.reset)(keys), jax.vmap(plain.reset)(keys)
+    )
+    rel = np.asarray(end.obs.observation[:, layout["object_rel_pos"]])
+    held = np.linalg.norm(rel, axis=-1)
+    assert (held[:3] < 0.01).all(), held  # in the hand, within 1 cm of the grip point
+    grip = np.asarray(end.obs.observation[:, layout["grip_pos"]])
+    assert grip[0, 2] > grip0[2] + 0.1 and grip[1, 0] < grip0[0] - 0.1  # it did travel
+    # opened: the cube fell onto the table
+    assert abs(float(end.obs.achieved_goal[3, 2]) - env.spec.object_z) < 0.005, held
+
+
+def test_a_share_of_training_starts_is_grasped_and_the_rest_are_reset_s():
+    env = make("fetch_pick_and_place", grasped_start_prob=0.3)
+    keys = jax.random.split(jax.random.PRNGKey(0), 4000)
+    trained, plain = jax.jit(jax.vmap(lambda k: (env.reset_training(k), env.reset(k))))(keys)
+    held = np.all(np.isclose(trained.obs.achieved_goal, env.spec.initial_gripper), axis=-1)
+    # binomial(4000, 0.3): standard deviation 0.0072
+    assert abs(held.mean() - 0.3) < 4 * 0.0072, held.mean()
+    # the others are exactly the plain start of their key, goal included
+    jax.tree.map(lambda a, b: np.testing.assert_array_equal(a[~held], b[~held]), trained, plain)
+    np.testing.assert_array_equal(trained.obs.desired_goal, plain.obs.desired_goal)
 
 
 # --------------------------------------------------------------- rendering

@@ -87,6 +87,8 @@ def test_the_task_names_what_sets_a_run_apart():
     assert summary.task_name(TrainConfig(env="fetch_slide")) == "fetch_slide"
     config = TrainConfig(env="fetch_slide", distance_threshold=0.2, fixed_goal=(1.3, 0.7, 0.4))
     assert summary.task_name(config) == "fetch_slide, one fixed goal, success within 20 cm"
+    grasped = TrainConfig(env="fetch_pick_and_place", grasped_start_prob=0.5)
+    assert summary.task_name(grasped) == "fetch_pick_and_place, 50% of training starts grasped"
 
 
 def test_summary_reads_every_committed_run():

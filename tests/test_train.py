@@ -424,6 +424,39 @@ class CountingBitFlip(BitFlip):
         return super().step(state, action)
 
 
+class TrainingStartBitFlip(BitFlip):
+    """Bit-flipping whose training starts are marked: `info["training_start"]` is 1 through
+    an episode begun by `reset_training`, 0 through one begun by `reset`."""
+
+    has_training_starts = True
+
+    def reset(self, key, mark=0.0):
+        state = super().reset(key)
+        return state.replace(info=state.info | {"training_start": jnp.float32(mark)})
+
+    def reset_training(self, key):
+        return self.reset(key, mark=1.0)
+
+    def step(self, state, action):
+        new = super().step(state, action)
+        return new.replace(info=new.info | {"training_start": state.info["training_start"]})
+
+
+def test_training_episodes_start_from_reset_training_and_evaluation_from_reset(monkeypatch):
+    """pick-and-place's grasped starts ease training only: the epoch's training rollouts and
+    `Trainer.rollout` start from `reset_training`, its evaluation rollouts from `reset`."""
+    monkeypatch.setattr("her_jax.train.make_env", lambda config: TrainingStartBitFlip(n_bits=3))
+    trainer = make_train(SMALL)
+    ts = jax.jit(jax.vmap(trainer.init))(
+        jax.random.split(jax.random.key(0), 2), jnp.array([2, 0]), jnp.array([0.8, 0.0])
+    )
+    _, info = jax.jit(trainer.rollout)(ts, jax.random.split(jax.random.key(1), 2))
+    assert np.all(info["training_start"] == 1)
+    _, metrics = jax.jit(trainer.epoch)(ts)
+    assert metrics["rate_training_start"].tolist() == [1.0, 1.0]
+    assert metrics["eval_rate_training_start"].tolist() == [0.0, 0.0]
+
+
 def reference_epoch(trainer, ts):
     """One member's epoch written out step by step from the trainer's parts and
     `run_episodes` (so one member's rollout checks the epoch's flat rollout of all members):
@@ -432,7 +465,9 @@ def reference_epoch(trainer, ts):
     config = trainer.config
     for _ in range(config.cycles_per_epoch):
         key, k_roll, k_learn = jax.random.split(ts.key, 3)
-        episodes, _ = run_episodes(trainer.env, trainer.policy(ts, True), k_roll, config.num_envs)
+        episodes, _ = run_episodes(
+            trainer.env, trainer.policy(ts, True), k_roll, config.num_envs, training=True
+        )
         ts, _ = trainer.collect_and_learn(ts.replace(key=key), episodes, k_learn)
     successes, bits_off = [], []
     for _ in range(-(-config.eval_envs // config.num_envs)):
@@ -514,6 +549,11 @@ def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkey
             "unknown override.*'distance_threshold'.* for environment 'bitflip'",
         ),
         ({"dense_exponent": 2.0}, "dense_exponent 2.0 needs reward_type 'dense'"),
+        ({"grasped_start_prob": 1.5}, "grasped_start_prob must lie in \\[0, 1\\]"),
+        (
+            {"env": "fetch_push", "algo": "ddpg", "n_bits": 0, "grasped_start_prob": 0.5},
+            "unknown override.*'grasped_start_prob'.* for environment 'fetch_push'",
+        ),
         (
             {"fixed_goal": (1.3, 0.7, 0.5)},
             "unknown override.*'fixed_goal'.* for environment 'bitflip'",
@@ -544,6 +584,9 @@ def test_fetch_fields_become_env_overrides():
     assert float(make_env(sparse).compute_reward(achieved, desired)) == 0.0
     assert float(make_env(TrainConfig(env="fetch_push")).compute_reward(achieved, desired)) == -1.0
     assert TrainConfig(env="fetch_push").env_overrides() == {}
+    grasped = TrainConfig(env="fetch_pick_and_place", grasped_start_prob=0.5)
+    assert grasped.env_overrides() == {"grasped_start_prob": 0.5}
+    assert make_env(grasped).grasped_start_prob == 0.5 and make_env(grasped).has_training_starts
 
 
 def test_stop_at_success_ends_at_the_first_epoch_that_reaches_it(tmp_path):

@@ -89,6 +89,15 @@ class GoalEnv(abc.ABC):
     def reset(self, key: jax.Array) -> State:
         """A fresh episode with a newly sampled goal."""
 
+    #: Whether `reset_training` can start an episode elsewhere than `reset` does.
+    has_training_starts: bool = False
+
+    def reset_training(self, key: jax.Array) -> State:
+        """A fresh training episode: `reset`'s, unless the task starts some training episodes
+        from a state that eases exploration (pick-and-place's grasped cube). Evaluation
+        always starts from `reset`, so success is measured on the task's own starts."""
+        return self.reset(key)
+
     @abc.abstractmethod
     def step(self, state: State, action: jax.Array) -> State:
         """Advance one control step."""

@@ -43,6 +43,9 @@ REWARD_TYPES = ("sparse", "dense")
 FELL_MARGIN = 0.02  # m below the table top at which the object counts as fallen
 DR_SOLVER_ITERATIONS = 4  # Newton iterations under domain randomisation (FetchEnv._model)
 PRESS_MARGIN = 0.005  # m below the workspace floor a target must be asked for to count as pressing
+# Each finger's joint position that puts its inner face on a side of the 5 cm cube: half the
+# cube less the 0.9 mm each face sits off the grip point's midplane at joint 0 (gripper.xml).
+GRASPED_FINGERS = 0.025 - 0.0009
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,6 +155,7 @@ class FetchEnv(GoalEnv):
         obs_noise: float,
         mass_scale: tuple[float, float] = (1.0, 1.0),
         friction_scale: tuple[float, float] = (1.0, 1.0),
+        grasped_start_prob: float = 0.0,
     ):
         self.name = name
         self.spec = spec
@@ -164,6 +168,14 @@ class FetchEnv(GoalEnv):
         self.obs_noise = float(obs_noise)
         self.mass_scale = validate_scale(name, "mass_scale", mass_scale)
         self.friction_scale = validate_scale(name, "friction_scale", friction_scale)
+        if not _is_real(grasped_start_prob) or not 0 <= grasped_start_prob <= 1:
+            raise ConfigError(
+                f"{name}: grasped_start_prob must lie in [0, 1], got {grasped_start_prob!r}"
+            )
+        if grasped_start_prob and (spec.block_gripper or not spec.has_object):
+            raise ConfigError(f"{name}: grasped_start_prob needs a cube and fingers that move")
+        self.grasped_start_prob = float(grasped_start_prob)
+        self.has_training_starts = self.grasped_start_prob > 0
         self.scene = scene_lib.load_scene(spec.scene)
 
     # ----------------------------------------------------------------- sizes
@@ -227,6 +239,19 @@ class FetchEnv(GoalEnv):
         `State.rng` keeps one key for the whole episode: domain randomisation
         draws from it once and observation noise folds in the step count.
         """
+        return self._reset(key, grasped=None)
+
+    def reset_training(self, key: jax.Array) -> State:
+        """`reset`'s episode of the same key, but with probability `grasped_start_prob` the
+        cube starts held between the closed fingers at the gripper's initial pose: one fixed
+        grasped state, as the paper started half of pick-and-place's training episodes. The
+        fingers then hold it while the policy keeps closing them (gripper action < 0)."""
+        if not self.has_training_starts:
+            return self.reset(key)
+        u = jax.random.uniform(jax.random.fold_in(key, 1))  # apart from reset's split of key
+        return self._reset(key, grasped=u < self.grasped_start_prob)
+
+    def _reset(self, key: jax.Array, grasped: jax.Array | None) -> State:
         key, k_obj, k_goal = jax.random.split(key, 3)
         spec, sc = self.spec, self.scene
         grip0 = jnp.asarray(spec.initial_gripper, jnp.float32)
@@ -238,6 +263,11 @@ class FetchEnv(GoalEnv):
         if spec.has_object:
             obj_xy = self._sample_object(k_obj, grip0[:2])
             obj = jnp.concatenate([obj_xy, jnp.array([spec.object_z, 1.0, 0.0, 0.0, 0.0])])
+            if grasped is not None:
+                held = jnp.concatenate([grip0, jnp.array([1.0, 0.0, 0.0, 0.0])])
+                obj = jnp.where(grasped, held, obj)
+                fingers = jnp.where(grasped, GRASPED_FINGERS, 0.0)
+                qpos = qpos.at[jnp.array(sc.finger_qpos)].set(fingers)
             qpos = qpos.at[sc.object_qpos : sc.object_qpos + 7].set(obj)
         data = mjx.make_data(sc.mjx_model).replace(
             qpos=qpos,

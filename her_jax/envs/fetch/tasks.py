@@ -14,6 +14,9 @@ Each class's keyword arguments are the overrides `her_jax.envs.make` accepts:
   `mass_scale` and `friction_scale`, (low, high) ranges of a uniform
   multiplier of the object's mass (and inertia) and of the sliding friction
   of every contact it makes. All randomisation is off by default.
+- pick-and-place only: `grasped_start_prob`, the share of training episodes
+  (`reset_training`) that start with the cube held at the gripper's initial
+  pose (the paper's 0.5; 0 by default, as in the reference).
 
 Initial gripper positions are the settled ones of the original tasks (the
 "gripper extra height" column is already folded into them).
@@ -162,3 +165,22 @@ class FetchPickAndPlace(_ObjectTask):
     """Grasp the cube and bring it to a target on the table or, half the time, in the air."""
 
     _NAME, _SPEC = "fetch_pick_and_place", PICK_AND_PLACE
+
+    def __init__(
+        self,
+        reward_type: str = "sparse",
+        dense_exponent: float = 1.0,
+        distance_threshold: float = 0.05,
+        fixed_goal: tuple[float, float, float] | None = None,
+        obs_noise: float = 0.0,
+        mass_scale: tuple[float, float] = (1.0, 1.0),
+        friction_scale: tuple[float, float] = (1.0, 1.0),
+        grasped_start_prob: float = 0.0,
+    ):
+        # the object tasks' overrides and one of its own (which push and slide refuse)
+        FetchEnv.__init__(
+            self, self._NAME, self._SPEC, reward_type=reward_type, dense_exponent=dense_exponent,
+            distance_threshold=distance_threshold, fixed_goal=fixed_goal, obs_noise=obs_noise,
+            mass_scale=mass_scale, friction_scale=friction_scale,
+            grasped_start_prob=grasped_start_prob,
+        )  # fmt: skip
