@@ -225,17 +225,26 @@ def plot_push_defaults(before: Path, now: Path, out_png: Path) -> None:
 
 
 def plot_beside_push(
-    task_csv: Path, push_csv: Path, out_png: Path, ddpg_csv: Path | None = None
+    task_csv: Path,
+    push_csv: Path,
+    out_png: Path,
+    ddpg_csv: Path | None = None,
+    grasped_csv: Path | None = None,
 ) -> None:
     """DDPG+HER on another Fetch task (solid) beside the same learner on push (dashed) and,
-    where it exists, DDPG without HER on the task (`ddpg_csv`, dotted)."""
+    where they exist, DDPG without HER on the task (`ddpg_csv`, dotted) and DDPG+HER with a
+    share of its training episodes starting grasped (`grasped_csv`, dash-dotted)."""
     task, _ = load_config(task_csv.parent)
     curves = [
-        (f"{task.env}, DDPG+HER", task_csv, "future", COLORS["future"], "-"),
-        ("fetch_push, DDPG+HER", push_csv, "future", "tab:purple", "--"),
+        ("DDPG+HER", task_csv, "future", COLORS["future"], "-"),
+        ("DDPG+HER on fetch_push", push_csv, "future", "tab:purple", "--"),
     ]
     if ddpg_csv is not None:
-        curves.append((f"{task.env}, DDPG", ddpg_csv, "none", COLORS["none"], ":"))
+        curves.append(("DDPG", ddpg_csv, "none", COLORS["none"], ":"))
+    if grasped_csv is not None:
+        share = load_config(grasped_csv.parent)[0].grasped_start_prob
+        label = f"DDPG+HER, {share:.0%} of training\nstarts grasped"
+        curves.append((label, grasped_csv, "future", "tab:green", "-."))
     title = f"{task.env} on a CPU\n{_learner_sizes(task_csv)}"
     plot_curve_panels({title: curves}, out_png)
 
@@ -366,9 +375,13 @@ def main(results: Path = RESULTS) -> list[Path]:
     for task in ("pick_and_place", "slide"):  # the other tasks with push's CPU learner
         run = results / f"train_{task}_cpu" / "metrics.csv"
         ddpg = results / f"train_{task}_cpu_ddpg" / "metrics.csv"
+        grasped = results / f"train_{task}_cpu_grasped" / "metrics.csv"
         if run.exists() and push_defaults.exists():
             out_png = run.parent / f"{task}.png"
-            plot_beside_push(run, push_defaults, out_png, ddpg if ddpg.exists() else None)
+            plot_beside_push(
+                run, push_defaults, out_png,
+                ddpg if ddpg.exists() else None, grasped if grasped.exists() else None,
+            )  # fmt: skip
             drawn.append(out_png)
     for path in drawn:
         print(f"drew {path}")
