@@ -95,15 +95,24 @@ class CurveArgs:
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 
 
+def paper_setup(task: str, thresholds: bool, grasped_starts: bool) -> dict:
+    """The TrainConfig fields of the paper's setup for `task` that a figure script was asked
+    for: its success radius (`--paper-thresholds`), its grasped starts
+    (`--paper-grasped-starts`); empty where neither was."""
+    fields = {}
+    if thresholds:
+        fields["distance_threshold"] = PAPER_THRESHOLDS.get(task, 0.0)
+    if grasped_starts:
+        fields["grasped_start_prob"] = PAPER_GRASPED_STARTS.get(task, 0.0)
+    return fields
+
+
 def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainConfig:
     """The learning-curve run of Fig. 3 to 5 on `task`, sized by `args` (GPU-sized by default).
 
     `fields` are further TrainConfig fields, e.g. `fixed_goal` or `reward_type`.
     """
-    if args.paper_thresholds:
-        fields = {"distance_threshold": PAPER_THRESHOLDS.get(task, 0.0)} | fields
-    if args.paper_grasped_starts:
-        fields = {"grasped_start_prob": PAPER_GRASPED_STARTS.get(task, 0.0)} | fields
+    fields = paper_setup(task, args.paper_thresholds, args.paper_grasped_starts) | fields
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps or BUDGETS[task],
         num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,

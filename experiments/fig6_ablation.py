@@ -19,6 +19,10 @@ found under `--out-dir` (no HER needs training in one part only):
     python experiments/fig6_ablation.py --tasks fetch_push --ks 1 --part k1
     python experiments/fig6_ablation.py --tasks fetch_push --ks 2 --part k2 --no-baseline
 
+Every part of a sweep must train with the same settings (sizes, success radius,
+grasped starts, ...), or their members could not be compared: a part that
+differs from one already under `--out-dir` is refused before it compiles.
+
 Memory: every member keeps its own buffer, so the run holds
 `members x buffer_capacity` transitions; size `--buffer-capacity` to the card.
 """
@@ -30,15 +34,15 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from fetch_figures import RESULTS, SMOKE, SMOKE_TASK
-from plot import plot_fig6, read_csv
+from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, paper_setup
+from plot import LEARNER_FIELDS, plot_fig6, read_csv
 from train import enable_compilation_cache, is_plain_name
 
 from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import run, run_members
-from her_jax.run_folder import has_run
+from her_jax.run_folder import has_run, load_config
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,9 +59,17 @@ class Args:
     """Env steps per member."""
     num_envs: int = 256
     """Environments per member (the program steps members x num_envs)."""
+    cycles_per_epoch: int = 10
+    """Cycles between evaluations (an epoch); with few environments raise it, so that the
+    evaluation's episodes stay a small share of the epoch."""
     updates_per_cycle: int = 1250
-    """Gradient steps of batch 1,024 per cycle, a multiple of 50: 1,250 samples 100 transitions
-    per collected one at 256 environments, the reference's replay ratio."""
+    """Gradient steps per cycle, a multiple of 50 (targets move every 50): 1,250 of batch 1,024
+    sample 100 transitions per collected one at 256 environments, the reference's replay
+    ratio."""
+    batch_size: int = 1024
+    """Transitions per gradient step."""
+    eval_envs: int = 100
+    """Evaluation episodes per member per epoch, on intended goals."""
     buffer_capacity: int = 1_000_000
     """Transitions per member's buffer."""
     out_dir: Path = RESULTS / "fig6_ablation"
@@ -75,6 +87,12 @@ class Args:
     part: str = ""
     """Name of this part of a sweep run in parts (e.g. k1 with --ks 1): its runs go to
     <out-dir>/<task>/<part>/; members trained by another part are refused before training."""
+    paper_thresholds: bool = False
+    """Count success, and reward, within the paper's Fig. 3 radius (7 cm on push and
+    pick-and-place, 20 cm on slide) instead of every task's 5 cm."""
+    paper_grasped_starts: bool = False
+    """Start half of pick-and-place's training episodes with the cube held in the gripper, as
+    the paper did (evaluation episodes never; the other tasks are unchanged)."""
     baseline: bool = True
     """Also train no HER; when the sweep runs in parts, one part is enough (--no-baseline)."""
     smoke: bool = False
@@ -102,12 +120,30 @@ def trained_members(task_dir: Path, skip: Path) -> dict[tuple[str, float, int], 
     return found
 
 
+#: What every part of one task's sweep must share for its members to be compared: the
+#: learner and how it is fed, the task's setup, and the budget (best and mean over training).
+PART_FIELDS = (*LEARNER_FIELDS, "total_env_steps", "reward_type", "fixed_goal")
+
+
 def check_parts(args: Args) -> None:
     """Refuse a part whose members another part under --out-dir has trained already (their
-    curves would mix in the summary), before anything is compiled."""
+    curves would mix in the summary), or whose settings differ from another part's (their
+    members could not be compared), before anything is compiled."""
     if args.part and not is_plain_name(args.part):
         raise ConfigError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
     for task in args.tasks:
+        mine = config_for(args, task)
+        for saved in sorted((args.out_dir / task).rglob("config.json")):
+            if saved.parent == run_dir(args, task):
+                continue  # this part's own earlier run: a resume checks it against its config
+            theirs, _ = load_config(saved.parent)
+            if differ := [f for f in PART_FIELDS if getattr(theirs, f) != getattr(mine, f)]:
+                f = differ[0]
+                raise ConfigError(
+                    f"{task}: the part in {saved.parent} trained with {f} "
+                    f"{getattr(theirs, f)!r}, this one would with {getattr(mine, f)!r}; "
+                    "every part of a sweep needs the same settings (or another --out-dir)"
+                )
         done = trained_members(args.out_dir / task, skip=run_dir(args, task))
         if clash := [m for m in run_members(config_for(args, task), variants(args)) if m in done]:
             (s, k, seed), where = clash[0], done[clash[0]]
@@ -121,12 +157,13 @@ def check_parts(args: Args) -> None:
 def config_for(args: Args, task: str) -> TrainConfig:
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps, num_envs=args.num_envs,
-        buffer_capacity=args.buffer_capacity, cycles_per_epoch=10,
+        buffer_capacity=args.buffer_capacity, cycles_per_epoch=args.cycles_per_epoch,
         updates_per_cycle=args.updates_per_cycle,
-        target_update_interval=50, batch_size=1024, eval_envs=100,
+        target_update_interval=50, batch_size=args.batch_size, eval_envs=args.eval_envs,
         checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
         resume=args.resume and has_run(run_dir(args, task)), overwrite=args.overwrite,
         out_dir=run_dir(args, task),
+        **paper_setup(task, args.paper_thresholds, args.paper_grasped_starts),
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

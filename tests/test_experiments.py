@@ -166,7 +166,7 @@ def test_bench_cycle_times_the_parts_of_an_epoch(tmp_path):
             bench_cycle.main(["--repeats", bad], results_dir=tmp_path)
 
 
-def test_fig6_ablation_smoke_in_two_parts(tmp_path):
+def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     # the sweep in two parts of 4 variants x 2 seeds each (the same program shape, so the
     # second compile is a cache hit), no HER in the first only
     first_part = fig6_ablation.Args(
@@ -207,6 +207,30 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path):
     with pytest.raises(ValueError, match="--part needs a name"):
         fig6_ablation.main(dataclasses.replace(second_part, part="../k8"))
     assert not (task / "k4b").exists()
+    # a part with other settings than those already run is refused: its members would not
+    # compare (here a success radius, as --paper-thresholds gives the object tasks)
+    other_radius = dataclasses.replace(second_part, part="k8", ks=(8.0,), paper_thresholds=True)
+    monkeypatch.setitem(fetch_figures.PAPER_THRESHOLDS, fig6_ablation.SMOKE_TASK, 0.07)
+    with pytest.raises(ValueError, match=r"trained with distance_threshold 0.0, .* 0.07"):
+        fig6_ablation.main(other_radius)
+    assert not (task / "k8").exists()
+
+
+def test_fig6_ablation_sizes_and_the_papers_setup_reach_every_member():
+    # CPU sizes, and the paper's radius and grasped starts where the task has them
+    cpu = fig6_ablation.Args(batch_size=256, eval_envs=50, cycles_per_epoch=50)
+    config = fig6_ablation.config_for(cpu, "fetch_push")
+    assert (config.batch_size, config.eval_envs, config.cycles_per_epoch) == (256, 50, 50)
+    assert (config.distance_threshold, config.grasped_start_prob) == (0.0, 0.0)
+    paper = fig6_ablation.Args(paper_thresholds=True, paper_grasped_starts=True)
+    setups = {
+        task: (config.distance_threshold, config.grasped_start_prob)
+        for task in paper.tasks
+        for config in [fig6_ablation.config_for(paper, task)]
+    }
+    assert setups == {
+        "fetch_push": (0.07, 0.0), "fetch_slide": (0.2, 0.0), "fetch_pick_and_place": (0.07, 0.5),
+    }  # fmt: skip
 
 
 def test_env_and_buffer_benchmarks_write_their_csvs(tmp_path):

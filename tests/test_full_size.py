@@ -91,6 +91,9 @@ def test_every_part_is_a_valid_command_line(tmp_path):
     assert [a[a.index("--part") + 1] for a in fig6_parts] == ["k1", "k2", "k4", "k8", "k16", "kall"]
     assert ["--no-baseline" in a for a in fig6_parts] == [False] + [True] * 5
     assert tyro.cli(fig6_ablation.Args, args=fig6_parts[-1][1:]).ks == (float("inf"),)
+    # pick-and-place's curves in the paper's setup, half of its training starts grasped
+    (pick,) = [shlex.split(a) for _, _, a in calls if "fetch_pick_and_place" in a]
+    assert tyro.cli(fig3_fetch_curves.Args, args=pick[1:]).paper_grasped_starts
 
 
 @pytest.mark.parametrize("bad", [["nope"], ["fig4", "fig-4"]])
