@@ -32,6 +32,18 @@ fig6-push-kall   5        k = all (inf: every goal relabelled)
 fig3-pick        9        Fig. 3 pick-and-place: DDPG vs DDPG+HER, 3 seeds, 5,000,000 env steps, half of training starting grasped (the paper's setup)
 fig3-slide       9        Fig. 3 slide: DDPG vs DDPG+HER, 3 seeds, 5,000,000 env steps
 fig3-push        5        Fig. 3 push again with this code (the committed run predates its defaults)
+fig6-pick-k1     5        Fig. 6 pick-and-place as fig6-push-k1, half of training starting grasped (the paper's setup)
+fig6-pick-k2     5        the same with k = 2
+fig6-pick-k4     5        k = 4
+fig6-pick-k8     5        k = 8
+fig6-pick-k16    5        k = 16
+fig6-pick-kall   5        k = all
+fig6-slide-k1    5        Fig. 6 slide as fig6-push-k1
+fig6-slide-k2    5        the same with k = 2
+fig6-slide-k4    5        k = 4
+fig6-slide-k8    5        k = 8
+fig6-slide-k16   5        k = 16
+fig6-slide-kall  5        k = all
 speed            6        bench_train from a cold start as is, then compile and one epoch with 3 XLA settings
 speed2           5        bench_train with batch 16,384, then with 512 environments per seed
 EOF
@@ -44,10 +56,11 @@ try_setting() {  # label, XLA flag
     XLA_FLAGS=$2 bench --time-limit-s 1 --label "$1" || echo "== $1 failed (exit $?)" >&2
 }
 
-fig6() {  # task, k (inf: the paper's "all", part kall), then extra flags
-    local part="k$2"
-    [ "$2" = inf ] && part=kall
-    "$PY" experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$2" --part "$part" \
+fig6() {  # task, k (inf or all: the paper's "all", part kall), then extra flags
+    local k=$2 part="k$2"
+    [ "$k" = all ] && k=inf
+    [ "$k" = inf ] && part=kall
+    "$PY" experiments/fig6_ablation.py --tasks "$1" --seeds 3 --ks "$k" --part "$part" \
         --time-limit-s 500 "${@:3}"
 }
 
@@ -69,10 +82,15 @@ run_part() {
         fig4) "$PY" experiments/fig4_single_goal.py --time-limit-s 500 ;;
         fig5-p1 | fig5-p2) "$PY" experiments/fig5_shaped_rewards.py --exponents "${1#fig5-p}" \
             --seeds 3 --time-limit-s 500 ;;
+        # no HER trains once per task, in its k1 part; every part of pick-and-place's sweep
+        # starts half of its training episodes grasped, as the paper did
         fig6-push-k1) fig6 fetch_push 1 ;;
-        fig6-push-k2 | fig6-push-k4 | fig6-push-k8 | fig6-push-k16)
-            fig6 fetch_push "${1#fig6-push-k}" --no-baseline ;;
-        fig6-push-kall) fig6 fetch_push inf --no-baseline ;;
+        fig6-push-k*) fig6 fetch_push "${1#fig6-push-k}" --no-baseline ;;
+        fig6-pick-k1) fig6 fetch_pick_and_place 1 --paper-grasped-starts ;;
+        fig6-pick-k*) fig6 fetch_pick_and_place "${1#fig6-pick-k}" --no-baseline \
+            --paper-grasped-starts ;;
+        fig6-slide-k1) fig6 fetch_slide 1 ;;
+        fig6-slide-k*) fig6 fetch_slide "${1#fig6-slide-k}" --no-baseline ;;
         fig3-pick) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_pick_and_place --seeds 3 \
             --paper-grasped-starts --time-limit-s 500 ;;
         fig3-slide) "$PY" experiments/fig3_fetch_curves.py --tasks fetch_slide --seeds 3 \

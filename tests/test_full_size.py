@@ -88,11 +88,20 @@ def test_every_part_is_a_valid_command_line(tmp_path):
             parsed = tyro.cli(FIGURE_ARGS[name], args=argv)
             assert parsed.time_limit_s > 0, args  # every part ends within its job
     fig6_parts = [shlex.split(a) for _, _, a in calls if "fig6_ablation.py" in a]
-    assert [a[a.index("--part") + 1] for a in fig6_parts] == ["k1", "k2", "k4", "k8", "k16", "kall"]
-    assert ["--no-baseline" in a for a in fig6_parts] == [False] + [True] * 5
-    assert tyro.cli(fig6_ablation.Args, args=fig6_parts[-1][1:]).ks == (float("inf"),)
+    sweeps = {}  # task -> its parts' parsed arguments, in order
+    for argv in fig6_parts:
+        parsed = tyro.cli(fig6_ablation.Args, args=argv[1:])
+        (task,) = parsed.tasks
+        sweeps.setdefault(task, []).append((argv[argv.index("--part") + 1], parsed))
+    assert list(sweeps) == ["fetch_push", "fetch_pick_and_place", "fetch_slide"]
+    for task, parts in sweeps.items():
+        assert [part for part, _ in parts] == ["k1", "k2", "k4", "k8", "k16", "kall"]
+        assert [a.ks for _, a in parts] == [(k,) for k in (1.0, 2.0, 4.0, 8.0, 16.0, float("inf"))]
+        assert [a.baseline for _, a in parts] == [True] + [False] * 5  # no HER once per task
+        # every part of a sweep alike (or the later ones would be refused), pick's grasped
+        assert {a.paper_grasped_starts for _, a in parts} == {task == "fetch_pick_and_place"}
     # pick-and-place's curves in the paper's setup, half of its training starts grasped
-    (pick,) = [shlex.split(a) for _, _, a in calls if "fetch_pick_and_place" in a]
+    (pick,) = [shlex.split(a) for _, _, a in calls if "fig3_fetch_curves.py" in a and "pick" in a]
     assert tyro.cli(fig3_fetch_curves.Args, args=pick[1:]).paper_grasped_starts
 
 
