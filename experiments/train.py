@@ -15,6 +15,8 @@ GPU presets (`push`, `slide`, `pick_and_place`) keep that replay ratio at
 H100 size (1,024 environments, 1,200 updates of batch 4,096 per cycle: 96); `push`
 reaches 95 % in 1.0 to 1.3e6 env steps per seed, 75.5 s from a cold start on an
 H100 (results/README.md); the other two have not yet been trained on a GPU.
+On pick-and-place, `--grasped-start-prob 0.5` is the paper's setup: with `push_cpu`'s
+learner it solved the task by 450,000 env steps, where without it neither seed reached 0.9.
 """
 
 from __future__ import annotations
