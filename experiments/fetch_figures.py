@@ -47,7 +47,30 @@ SMOKE = dict(
 
 
 @dataclasses.dataclass(frozen=True)
-class CurveArgs:
+class FigureArgs:
+    """The command-line fields every Fetch figure script (Fig. 3 to 6) has: how its runs are
+    kept, stopped and resumed, and which of the paper's own settings they take."""
+
+    checkpoint_every: int = -1
+    """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
+    time_limit_s: float = 0.0
+    """Stop each task's run after the first epoch past this many seconds (0: no limit); with
+    --checkpoint-every it is saved there, and --resume continues it."""
+    resume: bool = False
+    """Continue each task's run from its newest checkpoint (tasks already done train no more;
+    tasks not yet started start)."""
+    overwrite: bool = False
+    """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
+    paper_thresholds: bool = False
+    """Count success, and reward, within the paper's Fig. 3 radius (7 cm on push and
+    pick-and-place, 20 cm on slide) instead of every task's 5 cm."""
+    paper_grasped_starts: bool = False
+    """Start half of pick-and-place's training episodes with the cube held in the gripper, as
+    the paper did (evaluation episodes never; the other tasks are unchanged)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CurveArgs(FigureArgs):
     """The command-line fields every learning-curve script (Fig. 3 to 5) has.
 
     The defaults size the learner for one H100. On a CPU the reference's replay
@@ -75,22 +98,6 @@ class CurveArgs:
     """Env steps per seed (0: the task's full-size budget, see BUDGETS)."""
     eval_envs: int = 200
     """Evaluation episodes per member per epoch, on intended goals."""
-    checkpoint_every: int = -1
-    """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
-    time_limit_s: float = 0.0
-    """Stop each task's run after the first epoch past this many seconds (0: no limit); with
-    --checkpoint-every it is saved there, and --resume continues it."""
-    resume: bool = False
-    """Continue each task's run from its newest checkpoint (tasks already done train no more;
-    tasks not yet started start)."""
-    overwrite: bool = False
-    """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
-    paper_thresholds: bool = False
-    """Count success, and reward, within the paper's Fig. 3 radius (7 cm on push and
-    pick-and-place, 20 cm on slide) instead of every task's 5 cm."""
-    paper_grasped_starts: bool = False
-    """Start half of pick-and-place's training episodes with the cube held in the gripper, as
-    the paper did (evaluation episodes never; the other tasks are unchanged)."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, 2 epochs) that checks the pipeline."""
 

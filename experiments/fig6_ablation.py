@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, paper_setup
+from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, FigureArgs, paper_setup
 from plot import LEARNER_FIELDS, plot_fig6, read_csv
 from train import enable_compilation_cache, is_plain_name
 
@@ -46,7 +46,7 @@ from her_jax.run_folder import has_run, load_config
 
 
 @dataclasses.dataclass(frozen=True)
-class Args:
+class Args(FigureArgs):
     tasks: tuple[str, ...] = ("fetch_push", "fetch_slide", "fetch_pick_and_place")
     """Tasks, one compiled program each."""
     strategies: tuple[str, ...] = ("final", "future", "episode", "random")
@@ -74,25 +74,9 @@ class Args:
     """Transitions per member's buffer."""
     out_dir: Path = RESULTS / "fig6_ablation"
     """Where the runs, the summary and the plot go."""
-    checkpoint_every: int = -1
-    """Save a checkpoint every N epochs (-1: never), so an interrupted run can --resume."""
-    time_limit_s: float = 0.0
-    """Stop each task's run after the first epoch past this many seconds (0: no limit); with
-    --checkpoint-every it is saved there, and --resume continues it."""
-    resume: bool = False
-    """Continue each task's run from its newest checkpoint (tasks already done train no more;
-    tasks not yet started start)."""
-    overwrite: bool = False
-    """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
     part: str = ""
     """Name of this part of a sweep run in parts (e.g. k1 with --ks 1): its runs go to
     <out-dir>/<task>/<part>/; members trained by another part are refused before training."""
-    paper_thresholds: bool = False
-    """Count success, and reward, within the paper's Fig. 3 radius (7 cm on push and
-    pick-and-place, 20 cm on slide) instead of every task's 5 cm."""
-    paper_grasped_starts: bool = False
-    """Start half of pick-and-place's training episodes with the cube held in the gripper, as
-    the paper did (evaluation episodes never; the other tasks are unchanged)."""
     baseline: bool = True
     """Also train no HER; when the sweep runs in parts, one part is enough (--no-baseline)."""
     smoke: bool = False
