@@ -129,7 +129,7 @@ def check_parts(args: Args) -> None:
                     "every part of a sweep needs the same settings (or another --out-dir)"
                 )
         done = trained_members(args.out_dir / task, skip=run_dir(args, task))
-        if clash := [m for m in run_members(config_for(args, task), variants(args)) if m in done]:
+        if clash := [m for m in run_members(mine, variants(args)) if m in done]:
             (s, k, seed), where = clash[0], done[clash[0]]
             raise ConfigError(
                 f"{task}: {len(clash)} members of this part were trained in {where} already, "
