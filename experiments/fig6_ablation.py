@@ -46,15 +46,21 @@ from her_jax.run_folder import has_run, load_config
 
 
 @dataclasses.dataclass(frozen=True)
-class Args(FigureArgs):
-    tasks: tuple[str, ...] = ("fetch_push", "fetch_slide", "fetch_pick_and_place")
-    """Tasks, one compiled program each."""
+class StrategySweep:
+    """What an ablation varies, here and on bit-flipping: every strategy with every k."""
+
     strategies: tuple[str, ...] = ("final", "future", "episode", "random")
     """Relabelling strategies to compare (no HER is always added)."""
     ks: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, float("inf"))
     """Values of k for every strategy; inf relabels every goal (the paper's "all")."""
     seeds: int = 5
     """Seeds per (strategy, k)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Args(FigureArgs, StrategySweep):
+    tasks: tuple[str, ...] = ("fetch_push", "fetch_slide", "fetch_pick_and_place")
+    """Tasks, one compiled program each."""
     env_steps: int = 2_000_000
     """Env steps per member."""
     num_envs: int = 256

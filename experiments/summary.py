@@ -72,12 +72,16 @@ def task_name(config) -> str:
     return ", ".join(parts)
 
 
-def paper_finding(config, strategy: str) -> str:
+def paper_finding(config, strategy: str, k: float) -> str:
     """What the 2017 paper (Andrychowicz et al.) reports for this kind of run, for comparison
     only: its setup differs from ours."""
     her = strategy != "none"
     if config.env == "bitflip":
-        return "DQN+HER solves n up to 50" if her else "DQN fails for n > 13"
+        if not her:
+            return "DQN fails for n > 13"
+        if (strategy, k) == ("future", 4.0):  # Fig. 1's DQN+HER
+            return "DQN+HER solves n up to 50"
+        return "Fig. 6 (Fetch only): future with k = 4 to 8 best, random worst"
     if config.env == "fetch_reach":
         return "not in the paper"
     if config.reward_type == "dense":
@@ -118,7 +122,7 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
             "wall_time_s": round(max(float(r["wall_time_s"]) for r in final)),
             "device": ", ".join(dict.fromkeys(leg.get("device", "") for leg in run_legs)),
             "commit": commits,
-            "paper": paper_finding(config, strategy),
+            "paper": paper_finding(config, strategy, k),
         })  # fmt: skip
     return out
 

@@ -1,4 +1,4 @@
-"""Fig. 1, Fig. 6 and the benchmarks run end to end at a tiny size.
+"""Fig. 1, Fig. 6 (Fetch and bit-flipping) and the benchmarks run end to end at a tiny size.
 
 The learning-curve figures (3 to 5) are tested in test_experiments_curves.py.
 """
@@ -22,6 +22,7 @@ import bench_train  # noqa: E402
 import fetch_figures  # noqa: E402
 import fig1_bitflip  # noqa: E402
 import fig6_ablation  # noqa: E402
+import fig6_bitflip  # noqa: E402
 import plot  # noqa: E402
 
 from her_jax import meta  # noqa: E402
@@ -214,6 +215,29 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"trained with distance_threshold 0.0, .* 0.07"):
         fig6_ablation.main(other_radius)
     assert not (task / "k8").exists()
+
+
+def test_fig6_bitflip_smoke(tmp_path):
+    summary = fig6_bitflip.main(fig6_bitflip.Args(smoke=True, out_dir=tmp_path))
+    rows = list(csv.DictReader(summary.open()))
+    assert list(rows[0]) == [
+        "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
+        "env_steps",
+    ]  # fmt: skip
+    # 4 strategies x k in (1, all), and no HER; 2 seeds each, all in one program on 4 bits
+    assert len(rows) == (4 * 2 + 1) * 2
+    assert {r["task"] for r in rows} == {"bitflip, n = 4"}
+    assert {(r["strategy"], r["k"]) for r in rows} >= {("none", "0.0"), ("random", "inf")}
+    for r in rows:
+        assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
+        assert int(r["env_steps"]) >= 2000
+    assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
+    assert [p.parent.name for p in tmp_path.rglob("metrics.csv")] == ["n4"]
+    # a bad strategy or k is refused before anything compiles or is written
+    for bad, match in (({"strategies": ("nearest",)}, "strategy"), ({"ks": (-1.0,)}, "k")):
+        with pytest.raises(ConfigError, match=match):
+            fig6_bitflip.main(fig6_bitflip.Args(out_dir=tmp_path / "bad", **bad))
+    assert not (tmp_path / "bad").exists()
 
 
 def test_fig6_ablation_sizes_and_the_papers_setup_reach_every_member():
