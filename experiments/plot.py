@@ -230,23 +230,27 @@ def plot_beside_push(
     out_png: Path,
     ddpg_csv: Path | None = None,
     grasped_csv: Path | None = None,
+    grasped_ddpg_csv: Path | None = None,
 ) -> None:
     """DDPG+HER on another Fetch task (solid) beside the same learner on push (dashed) and,
-    where they exist, DDPG without HER on the task (`ddpg_csv`, dotted) and DDPG+HER with a
-    share of its training episodes starting grasped (`grasped_csv`, dash-dotted)."""
+    where it exists, DDPG without HER on the task (`ddpg_csv`, dotted). Runs with a share of
+    their training episodes starting grasped (`grasped_csv` with HER, `grasped_ddpg_csv`
+    without) get a second panel, drawn the same way."""
     task, _ = load_config(task_csv.parent)
-    curves = [
-        ("DDPG+HER", task_csv, "future", COLORS["future"], "-"),
-        ("DDPG+HER on fetch_push", push_csv, "future", "tab:purple", "--"),
-    ]
-    if ddpg_csv is not None:
-        curves.append(("DDPG", ddpg_csv, "none", COLORS["none"], ":"))
+    push = ("DDPG+HER on fetch_push", push_csv, "future", "tab:purple", "--")
+
+    def panel(her_csv: Path, no_her_csv: Path | None) -> list[Curve]:
+        curves = [("DDPG+HER", her_csv, "future", COLORS["future"], "-"), push]
+        if no_her_csv is not None:
+            curves.append(("DDPG", no_her_csv, "none", COLORS["none"], ":"))
+        return curves
+
+    panels = {f"{task.env} on a CPU\n{_learner_sizes(task_csv)}": panel(task_csv, ddpg_csv)}
     if grasped_csv is not None:
         share = load_config(grasped_csv.parent)[0].grasped_start_prob
-        label = f"DDPG+HER, {share:.0%} of training\nstarts grasped"
-        curves.append((label, grasped_csv, "future", "tab:green", "-."))
-    title = f"{task.env} on a CPU\n{_learner_sizes(task_csv)}"
-    plot_curve_panels({title: curves}, out_png)
+        title = f"{task.env}, {share:.0%} of training\nstarts grasped"
+        panels[title] = panel(grasped_csv, grasped_ddpg_csv)
+    plot_curve_panels(panels, out_png)
 
 
 def plot_fig4(metrics_csvs: list[Path], out_png: Path, multi_goal_runs: list[Path]) -> None:
@@ -376,11 +380,13 @@ def main(results: Path = RESULTS) -> list[Path]:
         run = results / f"train_{task}_cpu" / "metrics.csv"
         ddpg = results / f"train_{task}_cpu_ddpg" / "metrics.csv"
         grasped = results / f"train_{task}_cpu_grasped" / "metrics.csv"
+        grasped_ddpg = results / f"train_{task}_cpu_grasped_ddpg" / "metrics.csv"
         if run.exists() and push_defaults.exists():
             out_png = run.parent / f"{task}.png"
             plot_beside_push(
-                run, push_defaults, out_png,
-                ddpg if ddpg.exists() else None, grasped if grasped.exists() else None,
+                run, push_defaults, out_png, *(
+                    path if path.exists() else None for path in (ddpg, grasped, grasped_ddpg)
+                ),
             )  # fmt: skip
             drawn.append(out_png)
     for path in drawn:

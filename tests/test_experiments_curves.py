@@ -73,7 +73,8 @@ def test_fig4_single_goal_smoke(tmp_path):
                    "fig4_single_goal_cpu/fetch_reach", "fig5_shaped_cpu/fetch_reach/p2",
                    "train_push_cpu", "train_push_cpu_ddpg",
                    "train_push_cpu_reference_defaults", "train_pick_and_place_cpu",
-                   "train_pick_and_place_cpu_grasped", "train_slide_cpu",
+                   "train_pick_and_place_cpu_grasped",
+                   "train_pick_and_place_cpu_grasped_ddpg", "train_slide_cpu",
                    "train_slide_cpu_ddpg"):  # fmt: skip
         (results / folder).mkdir(parents=True)
         for name in ("metrics.csv", "config.json"):
