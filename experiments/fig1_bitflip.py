@@ -26,6 +26,7 @@ from her_jax.config import TrainConfig
 from her_jax.errors import exit_in_one_line
 from her_jax.run import run
 from her_jax.run_folder import has_run
+from her_jax.train import make_train
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 VARIANTS = [("future", 4.0), ("none", 0.0)]
@@ -82,6 +83,15 @@ def config_for(args: Args, n: int) -> TrainConfig:
     return config
 
 
+def checked_configs(args: Args) -> list[TrainConfig]:
+    """Every n's config, each checked against its environment (e.g. n out of range) before
+    the first n trains, so that a bad n late in `--bits` does not stop a long sweep."""
+    configs = [config_for(args, n) for n in args.bits]
+    for config in configs:
+        make_train(config)  # validates; nothing is compiled here
+    return configs
+
+
 def summarise(n: int, metrics_csv: Path) -> list[dict]:
     """One row per (variant, seed) of the run of n bits: its last epoch's success and its best
     over training, from every epoch in the file (a resumed run's earlier ones too)."""
@@ -109,11 +119,12 @@ def bit_runs(out_dir: Path) -> list[tuple[int, Path]]:
 
 
 def main(args: Args) -> Path:
-    meta.git_commit()  # the commit of the code this process starts with
     if args.smoke:
         args = dataclasses.replace(args, bits=(4,), seeds=2, env_steps=2_000)
-    for n in args.bits:
-        run(config_for(args, n), variants=VARIANTS, progress=not args.smoke)
+    configs = checked_configs(args)
+    meta.git_commit()  # the commit of the code this process starts with
+    for config in configs:
+        run(config, variants=VARIANTS, progress=not args.smoke)
     # every n run into this folder, earlier runs of other n too
     summary = [row for n, m in bit_runs(args.out_dir) for row in summarise(n, m)]
     path = args.out_dir / "summary.csv"

@@ -73,7 +73,7 @@ def main(args: Args) -> Path:
         smoke = {"bits": (4,), "seeds": 2, "env_steps": 2_000, "ks": (1.0, float("inf"))}
         args = dataclasses.replace(args, **smoke)
     check_variants(variants(args))  # an unknown strategy or a bad k, before anything compiles
-    configs = [fig1_bitflip.config_for(fig1_args(args), n) for n in args.bits]
+    configs = fig1_bitflip.checked_configs(fig1_args(args))  # every n, before any trains
     meta.git_commit()  # the commit of the code this process starts with
     for config in configs:
         run(config, variants=variants(args), progress=not args.smoke)

@@ -234,7 +234,12 @@ def test_fig6_bitflip_smoke(tmp_path):
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
     assert [p.parent.name for p in tmp_path.rglob("metrics.csv")] == ["n4"]
     # a bad strategy or k is refused before anything compiles or is written
-    for bad, match in (({"strategies": ("nearest",)}, "strategy"), ({"ks": (-1.0,)}, "k")):
+    # (an n out of range too, even after a good one that would train first)
+    bad_cases = (
+        ({"strategies": ("nearest",)}, "strategy"), ({"ks": (-1.0,)}, "k"),
+        ({"bits": (4, 2000)}, "n_bits must be an int in"),
+    )  # fmt: skip
+    for bad, match in bad_cases:
         with pytest.raises(ConfigError, match=match):
             fig6_bitflip.main(fig6_bitflip.Args(out_dir=tmp_path / "bad", **bad))
     assert not (tmp_path / "bad").exists()
