@@ -201,10 +201,15 @@ def main(args: Args) -> Path:
     meta.git_commit()  # the commit of the code this process starts with
     for task in args.tasks:
         run(config_for(args, task), variants=variants(args), progress=not args.smoke)
-    path = args.out_dir / "summary.csv"
-    meta.write_csv(path, summarise_all(args.out_dir))
-    plot_fig6(path, args.out_dir / "fig6_ablation.png")
-    print(f"wrote {path} and {args.out_dir / 'fig6_ablation.png'}")
+    return write_summary(summarise_all(args.out_dir), args.out_dir)
+
+
+def write_summary(rows: list[dict], out_dir: Path) -> Path:
+    """`out_dir/summary.csv` of every member's row, and Fig. 6 drawn from it beside it."""
+    path = out_dir / "summary.csv"
+    meta.write_csv(path, rows)
+    plot_fig6(path, out_dir / "fig6_ablation.png")
+    print(f"wrote {path} and {out_dir / 'fig6_ablation.png'}")
     return path
 
 

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import fig1_bitflip
 import tyro
-from fig6_ablation import StrategySweep, read_metrics, summarise
-from plot import plot_fig6
+from fig6_ablation import StrategySweep, read_metrics, summarise, write_summary
 from train import enable_compilation_cache
 
 from her_jax import meta
@@ -83,11 +82,7 @@ def main(args: Args) -> Path:
         for n, metrics in fig1_bitflip.bit_runs(args.out_dir)
         for row in summarise(f"bitflip, n = {n}", read_metrics(metrics))
     ]
-    path = args.out_dir / "summary.csv"
-    meta.write_csv(path, summary)
-    plot_fig6(path, args.out_dir / "fig6_ablation.png")
-    print(f"wrote {path} and {args.out_dir / 'fig6_ablation.png'}")
-    return path
+    return write_summary(summary, args.out_dir)
 
 
 if __name__ == "__main__":
