@@ -26,7 +26,7 @@ from her_jax.config import TrainConfig
 from her_jax.errors import exit_in_one_line
 from her_jax.run import run
 from her_jax.run_folder import has_run
-from her_jax.train import make_train
+from her_jax.train import checked_env
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 VARIANTS = [("future", 4.0), ("none", 0.0)]
@@ -88,7 +88,7 @@ def checked_configs(args: Args) -> list[TrainConfig]:
     the first n trains, so that a bad n late in `--bits` does not stop a long sweep."""
     configs = [config_for(args, n) for n in args.bits]
     for config in configs:
-        make_train(config)  # validates; nothing is compiled here
+        checked_env(config)
     return configs
 
 

@@ -64,7 +64,7 @@ def variants(args: Args) -> list[tuple[str, float]]:
 def fig1_args(args: Args) -> fig1_bitflip.Args:
     """Fig. 1's arguments for the same runs: its learner, sizes and folders (`n<N>/`)."""
     shared = {f.name: getattr(args, f.name) for f in dataclasses.fields(fig1_bitflip.Args)}
-    return fig1_bitflip.Args(**(shared | {"bits": args.bits}))
+    return fig1_bitflip.Args(**shared)
 
 
 def main(args: Args) -> Path:

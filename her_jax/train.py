@@ -71,11 +71,17 @@ def make_env(config: TrainConfig) -> GoalEnv:
     return envs.make(config.env, **config.env_overrides())
 
 
-def make_train(config: TrainConfig) -> Trainer:
-    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted)."""
+def checked_env(config: TrainConfig) -> GoalEnv:
+    """The config's environment, once `config` is checked on its own and against it."""
     validate(config)
     env = make_env(config)
     validate_for_env(config, env)
+    return env
+
+
+def make_train(config: TrainConfig) -> Trainer:
+    """Check `config` and bind it into pure `init` and `epoch` functions (not yet jitted)."""
+    env = checked_env(config)
     T = env.episode_length
     gamma = config.gamma_for(T)
     input_size = env.observation_size + env.goal_size
