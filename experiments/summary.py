@@ -2,8 +2,10 @@
 env-step budget, wall-clock and device, beside what the 2017 paper reports.
 
 A run is a folder holding `config.json` and `metrics.csv` (and `meta.json`, which names the
-device and commit). Each (strategy, k) variant of a run is one row: the median over seeds
-of the success at the last epoch, with the lowest and highest seed.
+device and commit). Each (strategy, k) variant of a run is one row of summary.csv: the median
+over seeds of the success at the last epoch, with the lowest and highest seed. The README's
+table gives an ablation's strategy one row for all its k, so that a sweep of 125 variants
+stays readable.
 
     python experiments/summary.py   # writes results/summary.csv, the table into results/README.md
     python experiments/summary.py --results other/results
@@ -30,7 +32,7 @@ from her_jax.run_folder import load_config
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 COLUMNS = (
-    "run", "task", "variant", "seeds", "env_steps_per_seed", "budget_per_seed",
+    "run", "task", "variant", "strategy", "k", "seeds", "env_steps_per_seed", "budget_per_seed",
     "final_success_median", "final_success_min", "final_success_max", "wall_time_s",
     "device", "commit", "paper",
 )  # fmt: skip
@@ -47,13 +49,17 @@ def run_folders(results: Path) -> list[Path]:
     return sorted(runs, key=natural)
 
 
+def k_text(k: float) -> str:
+    """'4', or 'all' where every goal is relabelled (k = inf)."""
+    return "all" if np.isinf(k) else f"{k:g}"
+
+
 def variant_name(algo: str, strategy: str, k: float) -> str:
     """'DDPG+HER (future, k = 4)', or 'DDPG' without relabelling."""
     name = algo.upper()
     if strategy == "none":
         return name
-    k_text = "all" if np.isinf(k) else f"{k:g}"
-    return f"{name}+HER ({strategy}, k = {k_text})"
+    return f"{name}+HER ({strategy}, k = {k_text(k)})"
 
 
 def task_name(config) -> str:
@@ -113,7 +119,8 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
         success = np.array([float(r["success_rate"]) for r in final])
         out.append({
             "run": run_dir.relative_to(results).as_posix(), "task": task_name(config),
-            "variant": variant_name(config.algo, strategy, k), "seeds": len(final),
+            "variant": variant_name(config.algo, strategy, k), "strategy": strategy, "k": k,
+            "seeds": len(final),
             "env_steps_per_seed": int(final[0]["env_steps"]),
             "budget_per_seed": config.total_env_steps,
             "final_success_median": round(float(np.median(success)), 3),
@@ -127,16 +134,60 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
     return out
 
 
+def table_rows(rows: list[dict]) -> list[dict]:
+    """The README's rows: a strategy that a run trained with several k becomes one row, its
+    success the median for each k in turn (the spread over every seed of every k); the rest
+    as they are."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        key = (r["run"], r["strategy"]) if r["strategy"] != "none" else (r["run"], id(r))
+        groups.setdefault(key, []).append(r)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            out.append(first | {"success": _median_and_spread(first)})
+            continue
+        algo = first["variant"].split("+HER", 1)[0]
+        ks = ", ".join(k_text(float(r["k"])) for r in group)
+        medians = ", ".join(f"{r['final_success_median']:.3f}" for r in group)
+        low = min(r["final_success_min"] for r in group)
+        high = max(r["final_success_max"] for r in group)
+        out.append(first | {
+            "variant": f"{algo}+HER ({first['strategy']}), k = {ks}",
+            "success": f"{medians} ({low:.3f}-{high:.3f})",
+            "wall_time_s": max(r["wall_time_s"] for r in group),
+            "paper": _findings_by_k(group),
+        })  # fmt: skip
+    return out
+
+
+def _findings_by_k(group: list[dict]) -> str:
+    """The paper's findings for a strategy's rows, each named with its k where it is not
+    every row's."""
+    ks_of: dict[str, list[str]] = {}
+    for r in group:
+        ks_of.setdefault(r["paper"], []).append(k_text(float(r["k"])))
+    return "; ".join(
+        text if len(ks) == len(group) else f"{text} (k = {', '.join(ks)})"
+        for text, ks in ks_of.items()
+    )
+
+
+def _median_and_spread(row: dict) -> str:
+    low, high = row["final_success_min"], row["final_success_max"]
+    return f"{row['final_success_median']:.3f} ({low:.3f}-{high:.3f})"
+
+
 def markdown(rows: list[dict]) -> str:
-    """The rows as a Markdown table: success as 'median (min-max)', sizes with separators."""
+    """The rows as a Markdown table: success as 'median (min-max)', sizes with separators, a
+    strategy swept over k in one row."""
     head = ["run", "task", "variant", "seeds", "env steps per seed (budget)",
             "final success, median (min-max)", "wall-clock (s)", "device", "paper"]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for r in rows:
-        low, high = r["final_success_min"], r["final_success_max"]
-        spread = f"{r['final_success_median']:.3f} ({low:.3f}-{high:.3f})"
+    for r in table_rows(rows):
         steps = f"{r['env_steps_per_seed']:,} ({r['budget_per_seed']:,})"
-        cells = [f"`{r['run']}`", r["task"], r["variant"], str(r["seeds"]), steps, spread,
+        cells = [f"`{r['run']}`", r["task"], r["variant"], str(r["seeds"]), steps, r["success"],
                  f"{r['wall_time_s']:,}", r["device"], r["paper"]]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -148,9 +199,11 @@ INTRO = (
     "Made by `python experiments/summary.py` from every run folder here: the median over "
     "seeds of the intended-goal success at each run's last epoch (bit-flipping: success at "
     "any step), with the lowest and highest seed; the env steps per seed reached, and the "
-    "run's budget; wall-clock from the start of the run, compiling included. The last "
-    "column is what the 2017 paper reports for that kind of run; its setup differs, so "
-    "compare qualitatively.\n\n"
+    "run's budget; wall-clock from the start of the run, compiling included. A strategy "
+    "that an ablation trained with several k is one row: the median for each k in the order "
+    "listed, then the lowest and highest seed of them all (`summary.csv` has a row for each "
+    "k). The last column is what the 2017 paper reports for that kind of run; its setup "
+    "differs, so compare qualitatively.\n\n"
 )
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from her_jax.config import TrainConfig
@@ -81,6 +82,29 @@ def test_summary_takes_the_last_epoch_of_every_variant(tmp_path):
         "| `fig3_fetch/fetch_push` | fetch_push | DDPG | 3 | 2,000 (2,000) | 0.050 (0.000-0.100) |"
         in md
     )
+
+
+def test_the_readme_gives_a_strategy_swept_over_k_one_row(tmp_path):
+    config = TrainConfig(env="fetch_push", seeds=2, total_env_steps=1000)
+    # final success per seed: future k = 1 (0.2, 0.4), k = all (0.6, 1.0); random k = 1 alone
+    finals = {("future", 1.0): (0.2, 0.4), ("future", np.inf): (0.6, 1.0),
+              ("random", 1.0): (0.0, 0.1), ("none", 0.0): (0.0, 0.0)}  # fmt: skip
+    rows = [{"seed": seed, "epoch": 1, "env_steps": 1000, "wall_time_s": 9.0 + seed,
+             "success_rate": success[seed], "strategy": strategy, "k": k}
+            for (strategy, k), success in finals.items() for seed in range(2)]  # fmt: skip
+    _write_run(tmp_path / "fig6" / "fetch_push", config, list(finals), rows)
+    table = summary.main(tmp_path)
+
+    # summary.csv keeps a row per (strategy, k), with both named in their own columns
+    assert [(r["strategy"], r["k"]) for r in table] == list(finals)
+    saved = list(csv.DictReader((tmp_path / "summary.csv").open()))
+    assert [(r["strategy"], r["k"]) for r in saved][1] == ("future", "inf")
+    md = (tmp_path / "README.md").read_text()
+    # future: medians 0.3 and 0.8 in k's order, then the spread over all four seeds
+    future = "| DDPG+HER (future), k = 1, all | 2 | 1,000 (1,000) | 0.300, 0.800 (0.200-1.000) |"
+    assert future in md
+    assert "| DDPG+HER (random, k = 1) | 2 | 1,000 (1,000) | 0.050 (0.000-0.100) |" in md
+    assert "| DDPG | 2 |" in md and md.count("`fig6/fetch_push`") == 3
 
 
 def test_the_task_names_what_sets_a_run_apart():
