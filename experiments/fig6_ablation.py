@@ -56,6 +56,11 @@ class StrategySweep:
     seeds: int = 5
     """Seeds per (strategy, k)."""
 
+    def variants(self, baseline: bool = True) -> list[tuple[str, float]]:
+        """Every (strategy, k), then no HER unless `baseline` is False."""
+        her = [(s, k) for s in self.strategies for k in self.ks]
+        return her + [("none", 0.0)] if baseline else her
+
 
 @dataclasses.dataclass(frozen=True)
 class Args(FigureArgs, StrategySweep):
@@ -88,12 +93,6 @@ class Args(FigureArgs, StrategySweep):
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, a few hundred env steps) that checks the
     pipeline."""
-
-
-def variants(args: Args) -> list[tuple[str, float]]:
-    return [(s, k) for s in args.strategies for k in args.ks] + (
-        [("none", 0.0)] if args.baseline else []
-    )
 
 
 def run_dir(args: Args, task: str) -> Path:
@@ -135,7 +134,7 @@ def check_parts(args: Args) -> None:
                     "every part of a sweep needs the same settings (or another --out-dir)"
                 )
         done = trained_members(args.out_dir / task, skip=run_dir(args, task))
-        if clash := [m for m in run_members(mine, variants(args)) if m in done]:
+        if clash := [m for m in run_members(mine, args.variants(args.baseline)) if m in done]:
             (s, k, seed), where = clash[0], done[clash[0]]
             raise ConfigError(
                 f"{task}: {len(clash)} members of this part were trained in {where} already, "
@@ -200,7 +199,7 @@ def main(args: Args) -> Path:
     check_parts(args)
     meta.git_commit()  # the commit of the code this process starts with
     for task in args.tasks:
-        run(config_for(args, task), variants=variants(args), progress=not args.smoke)
+        run(config_for(args, task), variants=args.variants(args.baseline), progress=not args.smoke)
     return write_summary(summarise_all(args.out_dir), args.out_dir)
 
 

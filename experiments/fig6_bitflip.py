@@ -57,10 +57,6 @@ class Args(StrategySweep):
     """A tiny version (4 bits, 2 seeds, k in 1 and all) that checks the pipeline."""
 
 
-def variants(args: Args) -> list[tuple[str, float]]:
-    return [(s, k) for s in args.strategies for k in args.ks] + [("none", 0.0)]
-
-
 def fig1_args(args: Args) -> fig1_bitflip.Args:
     """Fig. 1's arguments for the same runs: its learner, sizes and folders (`n<N>/`)."""
     shared = {f.name: getattr(args, f.name) for f in dataclasses.fields(fig1_bitflip.Args)}
@@ -71,11 +67,11 @@ def main(args: Args) -> Path:
     if args.smoke:
         smoke = {"bits": (4,), "seeds": 2, "env_steps": 2_000, "ks": (1.0, float("inf"))}
         args = dataclasses.replace(args, **smoke)
-    check_variants(variants(args))  # an unknown strategy or a bad k, before anything compiles
+    check_variants(args.variants())  # an unknown strategy or a bad k, before anything compiles
     configs = fig1_bitflip.checked_configs(fig1_args(args))  # every n, before any trains
     meta.git_commit()  # the commit of the code this process starts with
     for config in configs:
-        run(config, variants=variants(args), progress=not args.smoke)
+        run(config, variants=args.variants(), progress=not args.smoke)
     # every n run into this folder, earlier invocations' too
     summary = [
         row
