@@ -78,6 +78,9 @@ def task_name(config) -> str:
     return ", ".join(parts)
 
 
+FIG6 = "future with k = 4 to 8 best, random worst"
+
+
 def paper_finding(config, strategy: str, k: float) -> str:
     """What the 2017 paper (Andrychowicz et al.) reports for this kind of run, for comparison
     only: its setup differs from ours."""
@@ -87,9 +90,11 @@ def paper_finding(config, strategy: str, k: float) -> str:
             return "DQN fails for n > 13"
         if (strategy, k) == ("future", 4.0):  # Fig. 1's DQN+HER
             return "DQN+HER solves n up to 50"
-        return "Fig. 6 (Fetch only): future with k = 4 to 8 best, random worst"
+        return f"Fig. 6 (Fetch only): {FIG6}"
     if config.env == "fetch_reach":
-        return "not in the paper"
+        if not her or (strategy, k) == ("future", 4.0):
+            return "not in the paper"
+        return f"Fig. 6 (push, slide, pick-and-place only): {FIG6}"
     if config.reward_type == "dense":
         return "Fig. 5: shaped rewards solve nothing, with or without HER"
     if config.fixed_goal is not None:

@@ -115,12 +115,16 @@ def test_the_task_names_what_sets_a_run_apart():
     assert summary.task_name(grasped) == "fetch_pick_and_place, 50% of training starts grasped"
 
 
-def test_bitflip_rows_name_the_papers_figure_they_compare_with():
+def test_bitflip_and_reach_rows_name_the_papers_figure_they_compare_with():
     bits = TrainConfig(env="bitflip", algo="dqn", n_bits=20)
     assert summary.paper_finding(bits, "none", 0.0) == "DQN fails for n > 13"
     assert summary.paper_finding(bits, "future", 4.0) == "DQN+HER solves n up to 50"  # Fig. 1
     for strategy, k in (("future", 8.0), ("random", 4.0), ("final", float("inf"))):
         assert summary.paper_finding(bits, strategy, k).startswith("Fig. 6 (Fetch only)")
+    reach = TrainConfig(env="fetch_reach")  # in the paper's code, not in its figures
+    assert summary.paper_finding(reach, "future", 4.0) == "not in the paper"
+    assert summary.paper_finding(reach, "none", 0.0) == "not in the paper"
+    assert summary.paper_finding(reach, "random", 8.0).startswith("Fig. 6 (push, slide, pick")
 
 
 def test_summary_reads_every_committed_run():
