@@ -7,7 +7,8 @@ is summarised by its best and its mean intended-goal test success over
 training; the figure shows the median over seeds against k.
 
 Writes `results/fig6_ablation/<task>/` (config, meta, metrics of every
-member), `results/fig6_ablation/summary.csv` and `fig6_ablation.png`.
+member), `results/fig6_ablation/summary.csv`, `fig6_ablation.png`, and
+`summary.md`: Fig. 6's numbers as a table per task, also printed at the end.
 
     python experiments/fig6_ablation.py                    # GPU: push, slide, pick-and-place
     python experiments/fig6_ablation.py --smoke            # seconds on a CPU, for tests
@@ -36,6 +37,7 @@ import numpy as np
 import tyro
 from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, FigureArgs, paper_setup
 from plot import LEARNER_FIELDS, plot_fig6, read_csv
+from summary import k_text
 from train import enable_compilation_cache, is_plain_name
 
 from her_jax import meta
@@ -203,12 +205,55 @@ def main(args: Args) -> Path:
     return write_summary(summarise_all(args.out_dir), args.out_dir)
 
 
+STRATEGY_ORDER = ("future", "final", "episode", "random")  # the table's rows, then any other
+
+
+def fig6_table(rows: list[dict]) -> str:
+    """Fig. 6's numbers in Markdown, a table per task: 'best / mean' test success over
+    training, each the median over seeds, strategies down and k across, no HER last."""
+
+    def cell(members: list[dict]) -> str:
+        if not members:  # a strategy not trained with this k
+            return ""
+        best = np.median([float(r["best_success"]) for r in members])
+        mean = np.median([float(r["mean_success"]) for r in members])
+        return f"{best:.2f} / {mean:.2f}"
+
+    tables = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        mine = [r for r in rows if r["task"] == task]
+        ks = sorted({float(r["k"]) for r in mine if r["strategy"] != "none"})
+        found = {r["strategy"] for r in mine} - {"none"}
+        strategies = [s for s in STRATEGY_ORDER if s in found] + sorted(found - {*STRATEGY_ORDER})
+        head = [task] + [f"k = {k_text(k)}" if i == 0 else k_text(k) for i, k in enumerate(ks)]
+        lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+        for strategy in strategies:
+            of = [[r for r in mine if r["strategy"] == strategy and float(r["k"]) == k] for k in ks]
+            lines.append(f"| {strategy} | " + " | ".join(cell(m) for m in of) + " |")
+        if baseline := [r for r in mine if r["strategy"] == "none"]:
+            lines.append(f"| no HER | {cell(baseline)} |" + " |" * (len(ks) - 1))
+        tables.append("\n".join(lines) + "\n")
+    return "\n".join(tables)
+
+
+def write_table(rows: list[dict], out_dir: Path) -> str:
+    """`out_dir/summary.md`: the tables of `fig6_table`, which it returns."""
+    table = fig6_table(rows)
+    (out_dir / "summary.md").write_text(
+        "Best / mean intended-goal test success over training, median over seeds "
+        f"(`summary.csv` has every member).\n\n{table}"
+    )
+    return table
+
+
 def write_summary(rows: list[dict], out_dir: Path) -> Path:
-    """`out_dir/summary.csv` of every member's row, and Fig. 6 drawn from it beside it."""
+    """`out_dir/summary.csv` of every member's row; beside it Fig. 6 drawn from it, and its
+    numbers as tables in `summary.md` (printed too)."""
     path = out_dir / "summary.csv"
     meta.write_csv(path, rows)
     plot_fig6(path, out_dir / "fig6_ablation.png")
-    print(f"wrote {path} and {out_dir / 'fig6_ablation.png'}")
+    print(write_table(rows, out_dir))
+    print(f"wrote {path}, summary.md and {out_dir / 'fig6_ablation.png'}")
     return path
 
 

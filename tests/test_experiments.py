@@ -196,6 +196,8 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
         assert int(r["env_steps"]) == 400
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
+    table = (tmp_path / "summary.md").read_text()  # both parts' k, no HER in one row
+    assert "| k = 1 | all |" in table and table.count("| no HER |") == 1
     task = tmp_path / fig6_ablation.SMOKE_TASK
     assert sorted(p.parent.name for p in task.rglob("metrics.csv")) == ["k1", "kall"]
     # a part that would train members another part has is refused before it compiles
@@ -217,6 +219,23 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     assert not (task / "k8").exists()
 
 
+def test_fig6_table_gives_the_median_best_and_mean_of_every_strategy_and_k():
+    def member(strategy, k, best, mean):
+        return {"task": "fetch_push", "strategy": strategy, "k": k, "best_success": best,
+                "mean_success": mean}  # fmt: skip
+
+    rows = [member("random", 1.0, 0.1, 0.05), member("none", 0.0, 0.2, 0.1)]
+    rows += [member("future", 1.0, b, m) for b, m in ((1.0, 0.2), (0.5, 0.4), (0.8, 0.3))]
+    rows += [member("future", float("inf"), 0.9, 0.6)]
+    assert fig6_ablation.fig6_table(rows).splitlines() == [
+        "| fetch_push | k = 1 | all |",
+        "| --- | --- | --- |",
+        "| future | 0.80 / 0.30 | 0.90 / 0.60 |",  # medians of 3 seeds; k = all of one
+        "| random | 0.10 / 0.05 |  |",  # not trained with k = all
+        "| no HER | 0.20 / 0.10 | |",
+    ]
+
+
 def test_fig6_bitflip_smoke(tmp_path):
     summary = fig6_bitflip.main(fig6_bitflip.Args(smoke=True, out_dir=tmp_path))
     rows = list(csv.DictReader(summary.open()))
@@ -232,6 +251,7 @@ def test_fig6_bitflip_smoke(tmp_path):
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
         assert int(r["env_steps"]) >= 2000
     assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
+    assert "| bitflip, n = 4 | k = 1 | all |" in (tmp_path / "summary.md").read_text()
     assert [p.parent.name for p in tmp_path.rglob("metrics.csv")] == ["n4"]
     # a bad strategy or k is refused before anything compiles or is written
     # (an n out of range too, even after a good one that would train first)

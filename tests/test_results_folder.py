@@ -51,3 +51,20 @@ def test_every_entry_is_described_in_the_results_readme():
             fnmatch.fnmatch(entry.name, pattern) or entry.stem == Path(pattern).stem
             for pattern in named
         ), f"results/{entry.name} is not described under 'What is here' in results/README.md"
+
+
+def test_every_ablation_table_is_made_from_its_summary_csv():
+    import fig6_ablation
+
+    readme = (RESULTS / "README.md").read_text()
+    made = ""
+    for table in sorted(RESULTS.glob("*/summary.md")):
+        with (table.parent / "summary.csv").open() as f:
+            rows = list(csv.DictReader(f))
+        assert fig6_ablation.fig6_table(rows) in table.read_text(), table
+        made += table.read_text()
+    # each table of best / mean success quoted in the README is one of them, unedited
+    quoted = [t for t in re.split(r"\n\n", readme) if re.match(r"\| [^|]+ \| k = ", t)]
+    assert len(quoted) >= 3
+    for t in quoted:
+        assert t.strip() + "\n" in made, t.splitlines()[0]
