@@ -144,9 +144,8 @@ def table_rows(rows: list[dict]) -> list[dict]:
     success the median for each k in turn (the spread over every seed of every k); the rest
     as they are."""
     groups: dict[tuple[str, str], list[dict]] = {}
-    for r in rows:
-        key = (r["run"], r["strategy"]) if r["strategy"] != "none" else (r["run"], id(r))
-        groups.setdefault(key, []).append(r)
+    for r in rows:  # no HER is one row of its run: it has no k
+        groups.setdefault((r["run"], r["strategy"]), []).append(r)
     out = []
     for group in groups.values():
         first = group[0]
