@@ -36,8 +36,7 @@ from pathlib import Path
 import numpy as np
 import tyro
 from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, FigureArgs, paper_setup
-from plot import LEARNER_FIELDS, plot_fig6, read_csv
-from summary import k_text
+from plot import LEARNER_FIELDS, k_text, medians_by_strategy, plot_fig6, read_csv
 from train import enable_compilation_cache, is_plain_name
 
 from her_jax import meta
@@ -211,29 +210,28 @@ STRATEGY_ORDER = ("future", "final", "episode", "random")  # the table's rows, t
 def fig6_table(rows: list[dict]) -> str:
     """Fig. 6's numbers in Markdown, a table per task: 'best / mean' test success over
     training, each the median over seeds, strategies down and k across, no HER last."""
-
-    def cell(members: list[dict]) -> str:
-        if not members:  # a strategy not trained with this k
-            return ""
-        best = np.median([float(r["best_success"]) for r in members])
-        mean = np.median([float(r["mean_success"]) for r in members])
-        return f"{best:.2f} / {mean:.2f}"
-
     tables = []
     for task in dict.fromkeys(r["task"] for r in rows):
-        mine = [r for r in rows if r["task"] == task]
-        ks = sorted({float(r["k"]) for r in mine if r["strategy"] != "none"})
-        found = {r["strategy"] for r in mine} - {"none"}
+        best = medians_by_strategy(rows, task, "best_success")
+        mean = medians_by_strategy(rows, task, "mean_success")
+        ks = sorted({k for s, per_k in best.items() if s != "none" for k in per_k})
+        found = set(best) - {"none"}
         strategies = [s for s in STRATEGY_ORDER if s in found] + sorted(found - {*STRATEGY_ORDER})
         head = [task] + [f"k = {k_text(k)}" if i == 0 else k_text(k) for i, k in enumerate(ks)]
         lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
         for strategy in strategies:
-            of = [[r for r in mine if r["strategy"] == strategy and float(r["k"]) == k] for k in ks]
-            lines.append(f"| {strategy} | " + " | ".join(cell(m) for m in of) + " |")
-        if baseline := [r for r in mine if r["strategy"] == "none"]:
-            lines.append(f"| no HER | {cell(baseline)} |" + " |" * (len(ks) - 1))
+            cells = [_best_and_mean(best[strategy], mean[strategy], k) for k in ks]
+            lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
+        if "none" in best:
+            baseline = _best_and_mean(best["none"], mean["none"], 0.0)
+            lines.append(f"| no HER | {baseline} |" + " |" * (len(ks) - 1))
         tables.append("\n".join(lines) + "\n")
     return "\n".join(tables)
+
+
+def _best_and_mean(best: dict[float, float], mean: dict[float, float], k: float) -> str:
+    """'best / mean' at k, or empty where the strategy was not trained with k."""
+    return f"{best[k]:.2f} / {mean[k]:.2f}" if k in best else ""
 
 
 def write_table(rows: list[dict], out_dir: Path) -> str:

@@ -280,6 +280,24 @@ def plot_fig5(metrics_csvs: list[Path], out_png: Path, sparse_runs: list[Path]) 
     plot_curve_panels(dict(panels), out_png)
 
 
+def k_text(k: float) -> str:
+    """'4', or 'all' where every goal is relabelled (k = inf)."""
+    return "all" if np.isinf(k) else f"{k:g}"
+
+
+def medians_by_strategy(rows: list[dict], task: str, measure: str) -> dict[str, dict[float, float]]:
+    """Fig. 6's points: for each strategy of `task` in a summary's rows, the median over seeds
+    of `measure` at each k (no HER under its k of 0)."""
+    groups = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r["task"] == task:
+            groups[r["strategy"]][float(r["k"])].append(float(r[measure]))
+    return {
+        strategy: {k: float(np.median(values)) for k, values in sorted(per_k.items())}
+        for strategy, per_k in groups.items()
+    }
+
+
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     """Best and mean test success against k, one line per strategy (median over seeds).
 
@@ -291,25 +309,20 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     for col, task in enumerate(tasks):
         for row, measure in enumerate(("best_success", "mean_success")):
             ax = axes[row, col]
-            groups = defaultdict(lambda: defaultdict(list))
-            for r in rows:
-                if r["task"] == task:
-                    groups[r["strategy"]][float(r["k"])].append(float(r[measure]))
+            groups = medians_by_strategy(rows, task, measure)
             ks_drawn = sorted({k for s, per_k in groups.items() if s != "none" for k in per_k})
             # k = inf (every goal relabelled, the paper's "all") one doubling right of the rest
             x_all = 2 * max([k for k in ks_drawn if np.isfinite(k)], default=16.0)
             x = {k: x_all if np.isinf(k) else k for k in ks_drawn}  # where each k is drawn
             for strategy, per_k in sorted(groups.items()):
-                ks = sorted(per_k)
-                medians = [np.median(per_k[k]) for k in ks]
+                ks = list(per_k)  # sorted
+                medians = [per_k[k] for k in ks]
                 if strategy == "none":
                     ax.axhline(medians[0], color="black", linestyle="--", label="no HER")
                 else:
                     ax.plot([x[k] for k in ks], medians, marker="o", label=strategy)
             ax.set_xscale("log", base=2)
-            ax.set_xticks(
-                [x[k] for k in ks_drawn], ["all" if np.isinf(k) else f"{k:g}" for k in ks_drawn]
-            )
+            ax.set_xticks([x[k] for k in ks_drawn], [k_text(k) for k in ks_drawn])
             ax.minorticks_off()
             ax.set(xlabel="k", ylabel=measure.replace("_", " "), ylim=(-0.02, 1.02))
             # parts stopped by a time limit train fewer env steps than others: say so

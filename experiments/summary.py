@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from plot import read_csv
+from plot import k_text, read_csv
 
 from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError, exit_in_one_line
@@ -47,11 +47,6 @@ def run_folders(results: Path) -> list[Path]:
         return [int(t) if t.isdigit() else t for t in parts]
 
     return sorted(runs, key=natural)
-
-
-def k_text(k: float) -> str:
-    """'4', or 'all' where every goal is relabelled (k = inf)."""
-    return "all" if np.isinf(k) else f"{k:g}"
 
 
 def variant_name(algo: str, strategy: str, k: float) -> str:
