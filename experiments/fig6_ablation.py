@@ -36,7 +36,14 @@ from pathlib import Path
 import numpy as np
 import tyro
 from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, FigureArgs, paper_setup
-from plot import LEARNER_FIELDS, k_text, medians_by_strategy, plot_fig6, read_csv
+from plot import (
+    LEARNER_FIELDS,
+    k_text,
+    medians_by_strategy,
+    plot_fig6,
+    read_csv,
+    relabelled_ks,
+)
 from train import enable_compilation_cache, is_plain_name
 
 from her_jax import meta
@@ -214,7 +221,7 @@ def fig6_table(rows: list[dict]) -> str:
     for task in dict.fromkeys(r["task"] for r in rows):
         best = medians_by_strategy(rows, task, "best_success")
         mean = medians_by_strategy(rows, task, "mean_success")
-        ks = sorted({k for s, per_k in best.items() if s != "none" for k in per_k})
+        ks = relabelled_ks(best)
         found = set(best) - {"none"}
         strategies = [s for s in STRATEGY_ORDER if s in found] + sorted(found - {*STRATEGY_ORDER})
         head = [task] + [f"k = {k_text(k)}" if i == 0 else k_text(k) for i, k in enumerate(ks)]

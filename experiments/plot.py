@@ -298,6 +298,12 @@ def medians_by_strategy(rows: list[dict], task: str, measure: str) -> dict[str, 
     }
 
 
+def relabelled_ks(medians: dict[str, dict[float, float]]) -> list[float]:
+    """Every k that some strategy of `medians_by_strategy` was trained with, in order (no
+    HER's k of 0 left out)."""
+    return sorted({k for strategy, per_k in medians.items() if strategy != "none" for k in per_k})
+
+
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     """Best and mean test success against k, one line per strategy (median over seeds).
 
@@ -310,7 +316,7 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
         for row, measure in enumerate(("best_success", "mean_success")):
             ax = axes[row, col]
             groups = medians_by_strategy(rows, task, measure)
-            ks_drawn = sorted({k for s, per_k in groups.items() if s != "none" for k in per_k})
+            ks_drawn = relabelled_ks(groups)
             # k = inf (every goal relabelled, the paper's "all") one doubling right of the rest
             x_all = 2 * max([k for k in ks_drawn if np.isfinite(k)], default=16.0)
             x = {k: x_all if np.isinf(k) else k for k in ks_drawn}  # where each k is drawn
