@@ -152,22 +152,54 @@ LEARNER_FIELDS = (
 )  # fmt: skip
 
 
-def _reference(runs: list[Path], like: Path, suffix: str) -> list[Curve]:
-    """Dashed curves of the first of `runs` (metrics.csv paths) that trained the task and
-    learner of `like` with sparse rewards and sampled goals: the Fig. 3 run to set beside a
-    Fig. 4 or 5 run. None where no run matches, so no curve of another setting stands in."""
+def _matching_run(runs: list[Path], like: Path, **fields) -> Path | None:
+    """The first of `runs` (metrics.csv paths) that trained the task and learner of `like`, with
+    `fields` set as given, sparse rewards and sampled goals; None where none did."""
     mine, _ = load_config(like.parent)
+    wanted = {f: getattr(mine, f) for f in LEARNER_FIELDS} | fields
     for path in runs:
         if not path.exists():
             continue
         theirs, _ = load_config(path.parent)
         if theirs.reward_type not in ("", "sparse") or theirs.fixed_goal is not None:
             continue
-        if all(getattr(theirs, f) == getattr(mine, f) for f in LEARNER_FIELDS):
-            drawn = {r["strategy"] for r in read_csv(path)}
-            strategies = [s for s in ("future", "none") if s in drawn]
-            return [(LABELS[s] + suffix, path, s, COLORS[s], "--") for s in strategies]
-    return []
+        if all(getattr(theirs, f) == value for f, value in wanted.items()):
+            return path
+    return None
+
+
+def _reference(runs: list[Path], like: Path, suffix: str) -> list[Curve]:
+    """Dashed curves of the first of `runs` (metrics.csv paths) that trained the task and
+    learner of `like` with sparse rewards and sampled goals: the Fig. 3 run to set beside a
+    Fig. 4 or 5 run. None where no run matches, so no curve of another setting stands in."""
+    path = _matching_run(runs, like)
+    if path is None:
+        return []
+    drawn = {r["strategy"] for r in read_csv(path)}
+    strategies = [s for s in ("future", "none") if s in drawn]
+    return [(LABELS[s] + suffix, path, s, COLORS[s], "--") for s in strategies]
+
+
+def plot_learners(metrics_csvs: list[Path], out_png: Path, ddpg_runs: list[Path]) -> None:
+    """The learners with HER on one task, one solid curve per run folder, labelled with its
+    learner (and the folder's name where that is not the learner's). Where the folder has no
+    DDPG run, the first of `ddpg_runs` (metrics.csv paths) that trained DDPG on the same task at
+    the same sizes and settings is drawn dashed beside them."""
+    curves: list[Curve] = []
+    for i, path in enumerate(metrics_csvs):
+        config, variants = load_config(path.parent)
+        name = config.algo.upper() + "+HER"
+        label = name if path.parent.name == config.algo else f"{name}, {path.parent.name}"
+        curves.append((label, path, variants[0][0], f"C{i}", "-"))
+    first, variants = load_config(metrics_csvs[0].parent)
+    if not any(load_config(p.parent)[0].algo == "ddpg" for p in metrics_csvs):
+        ddpg = _matching_run(ddpg_runs, metrics_csvs[0], algo="ddpg")
+        if ddpg is not None:
+            label = f"DDPG+HER, {ddpg.parent.name}"
+            curves.append((label, ddpg, variants[0][0], f"C{len(curves)}", "--"))
+    strategy, k = variants[0]
+    title = f"{first.env}, learners with HER ({strategy}, k = {k_text(k)})"
+    plot_curve_panels({f"{title}\n{_learner_sizes(metrics_csvs[0])}": curves}, out_png)
 
 
 def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
@@ -382,6 +414,10 @@ def main(results: Path = RESULTS) -> list[Path]:
         if (folder / "summary.csv").exists():
             plot_fig6(folder / "summary.csv", folder / "fig6_ablation.png")
             drawn.append(folder / "fig6_ablation.png")
+    for folder in sorted(results.glob("learners_*/")):  # a learner each: ddpg/, td3/, sac/
+        if csvs := sorted(folder.glob("*/metrics.csv")):
+            plot_learners(csvs, folder / "learners.png", single_runs)
+            drawn.append(folder / "learners.png")
     push_cpu = results / "train_push_cpu" / "metrics.csv"
     fig3_push_cpu = results / "fig3_fetch_cpu" / "fetch_push" / "metrics.csv"
     if push_cpu.exists() and fig3_push_cpu.exists():

@@ -32,9 +32,9 @@ from her_jax.run_folder import load_config
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 COLUMNS = (
-    "run", "task", "variant", "strategy", "k", "seeds", "env_steps_per_seed", "budget_per_seed",
-    "final_success_median", "final_success_min", "final_success_max", "wall_time_s",
-    "device", "commit", "paper",
+    "run", "task", "variant", "algo", "strategy", "k", "seeds", "env_steps_per_seed",
+    "budget_per_seed", "final_success_median", "final_success_min", "final_success_max",
+    "wall_time_s", "device", "commit", "paper",
 )  # fmt: skip
 
 
@@ -119,7 +119,8 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
         success = np.array([float(r["success_rate"]) for r in final])
         out.append({
             "run": run_dir.relative_to(results).as_posix(), "task": task_name(config),
-            "variant": variant_name(config.algo, strategy, k), "strategy": strategy, "k": k,
+            "variant": variant_name(config.algo, strategy, k), "algo": config.algo,
+            "strategy": strategy, "k": k,
             "seeds": len(final),
             "env_steps_per_seed": int(final[0]["env_steps"]),
             "budget_per_seed": config.total_env_steps,
@@ -147,13 +148,12 @@ def table_rows(rows: list[dict]) -> list[dict]:
         if len(group) == 1:
             out.append(first | {"success": _median_and_spread(first)})
             continue
-        algo = first["variant"].split("+HER", 1)[0]
         ks = ", ".join(k_text(float(r["k"])) for r in group)
         medians = ", ".join(f"{r['final_success_median']:.3f}" for r in group)
         low = min(r["final_success_min"] for r in group)
         high = max(r["final_success_max"] for r in group)
         out.append(first | {
-            "variant": f"{algo}+HER ({first['strategy']}), k = {ks}",
+            "variant": f"{first['algo'].upper()}+HER ({first['strategy']}), k = {ks}",
             "success": f"{medians} ({low:.3f}-{high:.3f})",
             "wall_time_s": max(r["wall_time_s"] for r in group),
             "paper": _findings_by_k(group),

@@ -75,14 +75,15 @@ def test_fig4_single_goal_smoke(tmp_path):
                    "train_push_cpu_reference_defaults", "train_pick_and_place_cpu",
                    "train_pick_and_place_cpu_grasped",
                    "train_pick_and_place_cpu_grasped_ddpg", "train_slide_cpu",
-                   "train_slide_cpu_ddpg"):  # fmt: skip
+                   "train_slide_cpu_ddpg", "learners_push_cpu/td3"):  # fmt: skip
         (results / folder).mkdir(parents=True)
         for name in ("metrics.csv", "config.json"):
             shutil.copy(metrics.parent / name, results / folder / name)
     drawn = plot.main(results)
     assert [p.relative_to(results).as_posix() for p in drawn] == [
         "fig3_fetch_cpu/fig3_fetch.png", "fig4_single_goal_cpu/fig4_single_goal.png",
-        "fig5_shaped_cpu/fig5_shaped.png", "train_push_cpu/push_replay_ratio.png",
+        "fig5_shaped_cpu/fig5_shaped.png", "learners_push_cpu/learners.png",
+        "train_push_cpu/push_replay_ratio.png",
         "train_push_cpu_reference_defaults/push_defaults.png",
         "train_pick_and_place_cpu/pick_and_place.png", "train_slide_cpu/slide.png",
     ]  # fmt: skip
@@ -204,18 +205,22 @@ def test_watch_plays_the_checkpointed_policy_of_one_member(tmp_path):
         watch.main(watch.Args(run_dir=bitflip))
 
 
+def _run_folder(root: Path, name: str, strategies: list[str], **fields) -> Path:
+    """A run folder under `root` with a push config changed by `fields` and one metrics row
+    per strategy; its metrics.csv path."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    config = dataclasses.replace(TrainConfig(env="fetch_push"), **fields)
+    variants = [[s, 4.0] for s in strategies]
+    (folder / "config.json").write_text(json.dumps(config_to_json(config) | {"variants": variants}))
+    rows = "".join(f"{s},0,500,0.5\n" for s in strategies)
+    (folder / "metrics.csv").write_text("strategy,seed,env_steps,success_rate\n" + rows)
+    return folder / "metrics.csv"
+
+
 def test_fig4_and_5_references_are_runs_of_the_same_task_and_learner(tmp_path):
     def run_folder(name, strategies, **fields):
-        folder = tmp_path / name
-        folder.mkdir(parents=True)
-        config = dataclasses.replace(TrainConfig(env="fetch_push"), **fields)
-        variants = [[s, 4.0] for s in strategies]
-        (folder / "config.json").write_text(
-            json.dumps(config_to_json(config) | {"variants": variants})
-        )
-        rows = "".join(f"{s},0,500,0.5\n" for s in strategies)
-        (folder / "metrics.csv").write_text("strategy,seed,env_steps,success_rate\n" + rows)
-        return folder / "metrics.csv"
+        return _run_folder(tmp_path, name, strategies, **fields)
 
     shaped = run_folder("shaped/fetch_push/p1", ["future", "none"], reward_type="dense", num_envs=2)
     gpu_sized = run_folder("fig3/fetch_push", ["future", "none"], num_envs=1024)
@@ -232,3 +237,30 @@ def test_fig4_and_5_references_are_runs_of_the_same_task_and_learner(tmp_path):
     assert plot._reference(candidates[:-1], shaped, ", sparse") == []
     plot.plot_fig5([shaped], tmp_path / "fig5.png", candidates)
     assert (tmp_path / "fig5.png").stat().st_size > 10_000
+
+
+def test_the_learners_plot_takes_ddpg_from_a_run_of_the_same_task_and_sizes(tmp_path, monkeypatch):
+    td3 = _run_folder(tmp_path, "learners/td3", ["future"], algo="td3", num_envs=2)
+    sac = _run_folder(tmp_path, "learners/sac", ["future"], algo="sac", num_envs=2)
+    gpu_sized = _run_folder(tmp_path, "train_push", ["future"], num_envs=1024)
+    other_td3 = _run_folder(tmp_path, "train_push_td3", ["future"], algo="td3", num_envs=2)
+    same = _run_folder(tmp_path, "train_push_cpu", ["future"], num_envs=2)
+    panels = {}
+    monkeypatch.setattr(plot, "plot_curve_panels", lambda p, out_png: panels.update(p))
+    plot.plot_learners([sac, td3], tmp_path / "learners.png", [gpu_sized, other_td3, same])
+    ((title, curves),) = panels.items()
+    assert title.startswith("fetch_push, learners with HER (future, k = 4)")
+    assert [(label, path, style) for label, path, _, _, style in curves] == [
+        ("SAC+HER", sac, "-"), ("TD3+HER", td3, "-"),
+        ("DDPG+HER, train_push_cpu", same, "--"),
+    ]  # fmt: skip
+    # a folder with a DDPG run of its own draws no other; without a match, none is drawn
+    panels.clear()
+    ddpg = _run_folder(tmp_path, "learners/ddpg_reference_defaults", ["future"], num_envs=2)
+    plot.plot_learners([ddpg, td3], tmp_path / "learners.png", [same])
+    ((_, curves),) = panels.items()
+    assert [c[0] for c in curves] == ["DDPG+HER, ddpg_reference_defaults", "TD3+HER"]
+    panels.clear()
+    plot.plot_learners([td3], tmp_path / "learners.png", [gpu_sized])
+    ((_, curves),) = panels.items()
+    assert [c[0] for c in curves] == ["TD3+HER"]

@@ -99,12 +99,22 @@ def test_the_readme_gives_a_strategy_swept_over_k_one_row(tmp_path):
     assert [(r["strategy"], r["k"]) for r in table] == list(finals)
     saved = list(csv.DictReader((tmp_path / "summary.csv").open()))
     assert [(r["strategy"], r["k"]) for r in saved][1] == ("future", "inf")
+    assert {r["algo"] for r in saved} == {"ddpg"}
     md = (tmp_path / "README.md").read_text()
     # future: medians 0.3 and 0.8 in k's order, then the spread over all four seeds
     future = "| DDPG+HER (future), k = 1, all | 2 | 1,000 (1,000) | 0.300, 0.800 (0.200-1.000) |"
     assert future in md
     assert "| DDPG+HER (random, k = 1) | 2 | 1,000 (1,000) | 0.050 (0.000-0.100) |" in md
     assert "| DDPG | 2 |" in md and md.count("`fig6/fetch_push`") == 3
+
+
+def test_a_swept_row_names_its_learner_from_the_algo_column():
+    row = {"run": "fig6/fetch_push", "variant": "TD3+HER (future, k = 1)", "algo": "td3",
+           "strategy": "future", "final_success_median": 0.5, "final_success_min": 0.4,
+           "final_success_max": 0.6, "wall_time_s": 9, "paper": "p"}  # fmt: skip
+    swept = [row, row | {"k": 2.0, "variant": "TD3+HER (future, k = 2)"}]
+    (table,) = summary.table_rows([r | {"k": r.get("k", 1.0)} for r in swept])
+    assert table["variant"] == "TD3+HER (future), k = 1, 2"
 
 
 def test_the_task_names_what_sets_a_run_apart():
