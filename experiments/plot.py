@@ -186,13 +186,15 @@ def plot_learners(metrics_csvs: list[Path], out_png: Path, ddpg_runs: list[Path]
     DDPG run, the first of `ddpg_runs` (metrics.csv paths) that trained DDPG on the same task at
     the same sizes and settings is drawn dashed beside them."""
     curves: list[Curve] = []
+    algos = set()
     for i, path in enumerate(metrics_csvs):
         config, variants = load_config(path.parent)
+        algos.add(config.algo)
         name = config.algo.upper() + "+HER"
         label = name if path.parent.name == config.algo else f"{name}, {path.parent.name}"
         curves.append((label, path, variants[0][0], f"C{i}", "-"))
     first, variants = load_config(metrics_csvs[0].parent)
-    if not any(load_config(p.parent)[0].algo == "ddpg" for p in metrics_csvs):
+    if "ddpg" not in algos:
         ddpg = _matching_run(ddpg_runs, metrics_csvs[0], algo="ddpg")
         if ddpg is not None:
             label = f"DDPG+HER, {ddpg.parent.name}"

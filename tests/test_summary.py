@@ -110,10 +110,10 @@ def test_the_readme_gives_a_strategy_swept_over_k_one_row(tmp_path):
 
 def test_a_swept_row_names_its_learner_from_the_algo_column():
     row = {"run": "fig6/fetch_push", "variant": "TD3+HER (future, k = 1)", "algo": "td3",
-           "strategy": "future", "final_success_median": 0.5, "final_success_min": 0.4,
-           "final_success_max": 0.6, "wall_time_s": 9, "paper": "p"}  # fmt: skip
-    swept = [row, row | {"k": 2.0, "variant": "TD3+HER (future, k = 2)"}]
-    (table,) = summary.table_rows([r | {"k": r.get("k", 1.0)} for r in swept])
+           "strategy": "future", "k": 1.0, "final_success_median": 0.5,
+           "final_success_min": 0.4, "final_success_max": 0.6, "wall_time_s": 9,
+           "paper": "p"}  # fmt: skip
+    (table,) = summary.table_rows([row, row | {"k": 2.0, "variant": "TD3+HER (future, k = 2)"}])
     assert table["variant"] == "TD3+HER (future), k = 1, 2"
 
 
