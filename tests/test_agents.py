@@ -266,10 +266,10 @@ def constant_network(params, output):
 
 
 @functools.cache
-def one_update(algo):
+def one_update(algo, **overrides):
     """A jitted `update` (TD3: policy delay 3), a state of constant networks, a batch and the
     freshly initialised state."""
-    config = config_for(td3_policy_delay=3)
+    config = config_for(td3_policy_delay=3, **overrides)
     agent = make_agent(algo, config, IN, action_size(algo), UPDATE_GAMMA)
     state = fresh = jax.jit(agent.init)(jax.random.key(9))
     if algo == "dqn":
@@ -334,6 +334,18 @@ def test_update_target_from_constant_networks(algo):
     # Entropy below its target (-ACT) raises the temperature; Adam's first step is lr.
     assert -logp.mean() < -ACT
     np.testing.assert_allclose(new.log_alpha, state.log_alpha + config_for().lr_actor, rtol=1e-3)
+
+
+def test_sac_temperature_steers_towards_the_configured_target_entropy():
+    """A target below the policy's entropy lowers the temperature where the default (-ACT,
+    above it) raises it."""
+    state, batch, update, _ = one_update("sac")
+    entropy = float(update(state, batch, jax.random.key(11))[1]["entropy"])
+    assert entropy < -ACT
+    state, batch, update, _ = one_update("sac", sac_target_entropy=entropy - 1.0)
+    new, metrics = update(state, batch, jax.random.key(11))
+    np.testing.assert_allclose(metrics["entropy"], entropy)  # the same draws
+    np.testing.assert_allclose(new.log_alpha, state.log_alpha - config_for().lr_actor, rtol=1e-3)
 
 
 def test_td3_actor_waits_for_policy_delay():
@@ -458,6 +470,23 @@ def test_exploring_act_uses_the_configured_rates(algo):
         )
         np.testing.assert_array_equal(explored, expected)
         assert (config.random_eps, config.noise_eps) == (0.3, 0.2)  # the paper's
+
+
+def test_sac_explores_with_uniform_actions_at_sac_random_eps():
+    config, states, _ = trained("sac")
+    state = states[ONE_STEP]
+    x, key = random_inputs(jax.random.key(3), 20_000), jax.random.key(5)
+    # by default, exactly the policy's own samples
+    plain = np.asarray(make_agent("sac", config, IN, ACT, 0.0).act(state, x, key, True))
+    mean, log_std = GaussianActor(config.hidden, ACT).apply(state.actor, x)
+    np.testing.assert_array_equal(plain, sample_tanh_gaussian(key, mean, log_std)[0])
+    # with sac_random_eps, a uniform action in place of the sample in that share of rows
+    mixing = dataclasses.replace(config, sac_random_eps=0.3)
+    mixed = np.asarray(make_agent("sac", mixing, IN, ACT, 0.0).act(state, x, key, True))
+    uniform_rows = np.any(mixed != plain, axis=1)
+    np.testing.assert_array_equal(mixed[~uniform_rows], plain[~uniform_rows])
+    assert stats.binomtest(int(uniform_rows.sum()), len(x), 0.3).pvalue > 1e-3
+    assert stats.kstest(mixed[uniform_rows].ravel(), "uniform", args=(-1, 2)).pvalue > 1e-3
 
 
 def numpy_tanh_gaussian_log_prob(mean, log_std, pre_tanh):

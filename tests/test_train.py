@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import functools
 import json
+import math
 import os
 import shutil
 import signal
@@ -542,6 +543,8 @@ def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkey
         ({"goal_statistics": "all"}, "unknown goal_statistics 'all'; valid: relabelled, achieved"),
         ({"ddpg_actor_critic": "target"}, "unknown ddpg_actor_critic 'target'; valid: before"),
         ({"stop_at_success": 1.5}, "stop_at_success must lie in \\[0, 1\\]"),
+        ({"sac_random_eps": -0.1}, "sac_random_eps must lie in \\[0, 1\\]"),
+        ({"sac_target_entropy": math.inf}, "sac_target_entropy must be finite"),
         ({"time_limit_s": -1.0}, "time_limit_s must be >= 0"),
         ({"distance_threshold": -0.1}, "distance_threshold must be > 0"),
         (

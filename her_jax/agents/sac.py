@@ -7,9 +7,10 @@ Twin critics; the soft target is
 
 bootstrapped through every step and, with `clip_target`, clipped to
 [-1/(1 - gamma), 0]. The temperature alpha = exp(log_alpha) is learned with
-`lr_actor` towards a policy entropy of -action_size. Exploring acts sample
-the policy; deterministic acts take tanh(mean). `target_update` moves only the
-target critics (SAC keeps no target actor).
+`lr_actor` towards a policy entropy of `sac_target_entropy` (default
+-action_size). Exploring acts sample the policy, or with probability
+`sac_random_eps` take a uniform action; deterministic acts take tanh(mean).
+`target_update` moves only the target critics (SAC keeps no target actor).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from her_jax.agents.base import (
     Agent,
     Batch,
     adam,
+    explore_continuous,
     init_actor_critic,
     polyak,
     regress_critic,
@@ -68,7 +70,9 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
     critic_net = Critic(config.hidden, n_critics=2)
     actor_tx, critic_tx = adam(config.lr_actor), adam(config.lr_critic)
     alpha_tx = adam(config.lr_actor)
-    target_entropy = -float(action_size)
+    target_entropy = (
+        -float(action_size) if config.sac_target_entropy is None else config.sac_target_entropy
+    )
 
     def init(key):
         actor, critic = init_actor_critic(key, actor_net, critic_net, input_size, action_size)
@@ -88,7 +92,10 @@ def make(config, input_size: int, action_size: int, gamma: float) -> Agent:
         mean, log_std = actor_net.apply(state.actor, x)
         if not explore:
             return jnp.tanh(mean)
-        return sample_tanh_gaussian(key, mean, log_std)[0]
+        sample = sample_tanh_gaussian(key, mean, log_std)[0]
+        if config.sac_random_eps == 0.0:  # the policy's samples only (the same draws as before)
+            return sample
+        return explore_continuous(jax.random.fold_in(key, 1), sample, config.sac_random_eps, 0.0)
 
     def update(state, batch: Batch, key):
         k_next, k_pi = jax.random.split(key)
