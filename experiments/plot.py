@@ -182,7 +182,8 @@ def _reference(runs: list[Path], like: Path, suffix: str) -> list[Curve]:
 
 def plot_learners(metrics_csvs: list[Path], out_png: Path, ddpg_runs: list[Path]) -> None:
     """The learners with HER on one task, one solid curve per run folder, labelled with its
-    learner (and the folder's name where that is not the learner's). Where the folder has no
+    learner and its exploration where not the default (else the folder's name where that is not
+    the learner's). Where the folder has no
     DDPG run, the first of `ddpg_runs` (metrics.csv paths) that trained DDPG on the same task at
     the same sizes and settings is drawn dashed beside them."""
     curves: list[Curve] = []
@@ -191,7 +192,10 @@ def plot_learners(metrics_csvs: list[Path], out_png: Path, ddpg_runs: list[Path]
         config, variants = load_config(path.parent)
         algos.add(config.algo)
         name = config.algo.upper() + "+HER"
-        label = name if path.parent.name == config.algo else f"{name}, {path.parent.name}"
+        setting = exploration_text(config) or (
+            "" if path.parent.name == config.algo else path.parent.name
+        )
+        label = f"{name}, {setting}" if setting else name
         curves.append((label, path, variants[0][0], f"C{i}", "-"))
     first, variants = load_config(metrics_csvs[0].parent)
     if "ddpg" not in algos:
@@ -212,6 +216,19 @@ def plot_fig3(metrics_csvs: list[Path], out_png: Path) -> None:
         ] for p in metrics_csvs},
         out_png,
     )  # fmt: skip
+
+
+def exploration_text(config) -> str:
+    """SAC's exploration where it is not the default, e.g. 'target entropy 0, 30 % random
+    actions'; empty for the default and for the other learners."""
+    if config.algo != "sac":
+        return ""
+    parts = []
+    if config.sac_target_entropy is not None:
+        parts.append(f"target entropy {config.sac_target_entropy:g}")
+    if config.sac_random_eps:
+        parts.append(f"{100 * config.sac_random_eps:g} % random actions")
+    return ", ".join(parts)
 
 
 def _learner_sizes(metrics_csv: Path) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from plot import k_text, read_csv
+from plot import exploration_text, k_text, read_csv
 
 from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError, exit_in_one_line
@@ -49,12 +49,13 @@ def run_folders(results: Path) -> list[Path]:
     return sorted(runs, key=natural)
 
 
-def variant_name(algo: str, strategy: str, k: float) -> str:
-    """'DDPG+HER (future, k = 4)', or 'DDPG' without relabelling."""
+def variant_name(algo: str, strategy: str, k: float, exploration: str = "") -> str:
+    """'DDPG+HER (future, k = 4)', or 'DDPG' without relabelling; a learner's exploration
+    other than its default follows: 'SAC+HER (future, k = 4), target entropy 0'."""
     name = algo.upper()
-    if strategy == "none":
-        return name
-    return f"{name}+HER ({strategy}, k = {k_text(k)})"
+    if strategy != "none":
+        name = f"{name}+HER ({strategy}, k = {k_text(k)})"
+    return f"{name}, {exploration}" if exploration else name
 
 
 def task_name(config) -> str:
@@ -119,7 +120,8 @@ def summarise_run(run_dir: Path, results: Path) -> list[dict]:
         success = np.array([float(r["success_rate"]) for r in final])
         out.append({
             "run": run_dir.relative_to(results).as_posix(), "task": task_name(config),
-            "variant": variant_name(config.algo, strategy, k), "algo": config.algo,
+            "variant": variant_name(config.algo, strategy, k, exploration_text(config)),
+            "algo": config.algo,
             "strategy": strategy, "k": k,
             "seeds": len(final),
             "env_steps_per_seed": int(final[0]["env_steps"]),

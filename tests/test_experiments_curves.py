@@ -264,3 +264,12 @@ def test_the_learners_plot_takes_ddpg_from_a_run_of_the_same_task_and_sizes(tmp_
     plot.plot_learners([td3], tmp_path / "learners.png", [gpu_sized])
     ((_, curves),) = panels.items()
     assert [c[0] for c in curves] == ["TD3+HER"]
+    # SAC's exploration other than the default names the curve
+    panels.clear()
+    explore = _run_folder(
+        tmp_path, "learners/sac_explore", ["future"], algo="sac", num_envs=2,
+        sac_target_entropy=0.0, sac_random_eps=0.3,
+    )  # fmt: skip
+    plot.plot_learners([sac, explore], tmp_path / "learners.png", [])
+    ((_, curves),) = panels.items()
+    assert [c[0] for c in curves] == ["SAC+HER", "SAC+HER, target entropy 0, 30 % random actions"]

@@ -117,6 +117,23 @@ def test_a_swept_row_names_its_learner_from_the_algo_column():
     assert table["variant"] == "TD3+HER (future), k = 1, 2"
 
 
+def test_a_sac_row_names_its_exploration_where_not_the_default(tmp_path):
+    rows = [{"seed": 0, "epoch": 1, "env_steps": 100, "wall_time_s": 1.0, "success_rate": 0.5,
+             "strategy": "future", "k": 4.0}]  # fmt: skip
+    for name, fields in {
+        "sac": {}, "td3": {"algo": "td3", "sac_target_entropy": 0.0},
+        "sac_explore": {"sac_target_entropy": -1.5, "sac_random_eps": 0.3},
+    }.items():  # fmt: skip
+        config = TrainConfig(**{"env": "fetch_push", "algo": "sac"} | fields)
+        _write_run(tmp_path / "learners" / name, config, [("future", 4.0)], rows)
+    variants = {r["run"]: r["variant"] for r in summary.main(tmp_path)}
+    assert variants == {
+        "learners/sac": "SAC+HER (future, k = 4)",
+        "learners/sac_explore": "SAC+HER (future, k = 4), target entropy -1.5, 30 % random actions",
+        "learners/td3": "TD3+HER (future, k = 4)",  # SAC's options do not touch TD3
+    }
+
+
 def test_the_task_names_what_sets_a_run_apart():
     assert summary.task_name(TrainConfig(env="fetch_slide")) == "fetch_slide"
     config = TrainConfig(env="fetch_slide", distance_threshold=0.2, fixed_goal=(1.3, 0.7, 0.4))
