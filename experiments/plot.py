@@ -183,9 +183,9 @@ def _reference(runs: list[Path], like: Path, suffix: str) -> list[Curve]:
 def plot_learners(metrics_csvs: list[Path], out_png: Path, ddpg_runs: list[Path]) -> None:
     """The learners with HER on one task, one solid curve per run folder, labelled with its
     learner and its exploration where not the default (else the folder's name where that is not
-    the learner's). Where the folder has no
-    DDPG run, the first of `ddpg_runs` (metrics.csv paths) that trained DDPG on the same task at
-    the same sizes and settings is drawn dashed beside them."""
+    the learner's). Where the folder has no DDPG run, the first of `ddpg_runs` (metrics.csv
+    paths) that trained DDPG on the same task at the same sizes and settings is drawn dashed
+    beside them."""
     curves: list[Curve] = []
     algos = set()
     for i, path in enumerate(metrics_csvs):

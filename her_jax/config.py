@@ -235,14 +235,10 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(
             f"distance_threshold must be > 0 (0: the task's), got {config.distance_threshold}"
         )
-    if not 0.0 <= config.grasped_start_prob <= 1.0:
-        raise ConfigError(f"grasped_start_prob must lie in [0, 1], got {config.grasped_start_prob}")
-    if not 0.0 <= config.polyak <= 1.0:
-        raise ConfigError(f"polyak must lie in [0, 1], got {config.polyak}")
-    if not 0.0 <= config.stop_at_success <= 1.0:
-        raise ConfigError(f"stop_at_success must lie in [0, 1], got {config.stop_at_success}")
-    for name in ("random_eps", "sac_random_eps"):
-        if not 0.0 <= getattr(config, name) <= 1.0:
+    for name in (
+        "grasped_start_prob", "polyak", "stop_at_success", "random_eps", "sac_random_eps",
+    ):  # fmt: skip
+        if not 0.0 <= getattr(config, name) <= 1.0:  # NaN too
             raise ConfigError(f"{name} must lie in [0, 1], got {getattr(config, name)}")
     if config.sac_target_entropy is not None and not math.isfinite(config.sac_target_entropy):
         raise ConfigError(f"sac_target_entropy must be finite, got {config.sac_target_entropy}")
