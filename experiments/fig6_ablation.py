@@ -24,6 +24,13 @@ Every part of a sweep must train with the same settings (sizes, success radius,
 grasped starts, ...), or their members could not be compared: a part that
 differs from one already under `--out-dir` is refused before it compiles.
 
+Runs trained elsewhere join the summary with `--extra-runs`, under the same
+check: e.g. k values trained one by one with `train.py` at sizes this script
+does not offer, summarised without training anything:
+
+    python experiments/fig6_ablation.py --summary-only --out-dir results/fig6_ablation_push_cpu \
+        --extra-runs results/train_push_cpu_reference_defaults
+
 Memory: every member keeps its own buffer, so the run holds
 `members x buffer_capacity` transitions; size `--buffer-capacity` to the card.
 """
@@ -98,6 +105,11 @@ class Args(FigureArgs, StrategySweep):
     <out-dir>/<task>/<part>/; members trained by another part are refused before training."""
     baseline: bool = True
     """Also train no HER; when the sweep runs in parts, one part is enough (--no-baseline)."""
+    extra_runs: tuple[Path, ...] = ()
+    """Run folders outside --out-dir to summarise with its parts (e.g. one k trained by
+    train.py), each under the task its config names, with the settings of that task's parts."""
+    summary_only: bool = False
+    """Train nothing: summarise and draw the runs under --out-dir and --extra-runs."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, a few hundred env steps) that checks the
     pipeline."""
@@ -107,13 +119,35 @@ def run_dir(args: Args, task: str) -> Path:
     return args.out_dir / task / args.part if args.part else args.out_dir / task
 
 
-def trained_members(task_dir: Path, skip: Path) -> dict[tuple[str, float, int], Path]:
-    """(strategy, k, seed) -> the run folder under `task_dir` (but `skip`) that trained it."""
+def sweep_runs(args: Args) -> dict[str, list[Path]]:
+    """Every run folder of the sweep by task: each part under `<out-dir>/<task>/`, then each of
+    --extra-runs under the task its config names (a folder listed twice counts once)."""
+    runs: dict[str, list[Path]] = {}
+    if args.out_dir.is_dir():
+        for task_dir in sorted(p for p in args.out_dir.iterdir() if p.is_dir()):
+            if found := sorted(c.parent for c in task_dir.rglob("config.json")):
+                runs[task_dir.name] = found
+    for extra in args.extra_runs:
+        task = load_config(extra)[0].env
+        if extra.resolve() not in {r.resolve() for r in runs.get(task, [])}:
+            runs.setdefault(task, []).append(extra)
+    return runs
+
+
+def trained_members(run_dirs: list[Path]) -> dict[tuple[str, float, int], Path]:
+    """(strategy, k, seed) -> the folder of `run_dirs` that trained it; a member trained in two
+    is refused (the summary would mix their curves)."""
     found = {}
-    for metrics in sorted(task_dir.rglob("metrics.csv")):
-        if metrics.parent != skip:
-            for r in read_metrics(metrics):
-                found[(r["strategy"], r["k"], r["seed"])] = metrics.parent
+    for run_dir in run_dirs:
+        metrics = run_dir / "metrics.csv"
+        for member in sorted({(r["strategy"], r["k"], r["seed"]) for r in read_metrics(metrics)}):
+            if member in found:
+                (s, k, seed), first = member, found[member]
+                raise ConfigError(
+                    f"strategy {s}, k {k:g}, seed {seed} was trained in both {first} and "
+                    f"{run_dir}: leave one of them out of the sweep"
+                )
+            found[member] = run_dir
     return found
 
 
@@ -122,26 +156,46 @@ def trained_members(task_dir: Path, skip: Path) -> dict[tuple[str, float, int], 
 PART_FIELDS = (*LEARNER_FIELDS, "total_env_steps", "reward_type", "fixed_goal")
 
 
+def first_difference(theirs: TrainConfig, mine: TrainConfig) -> str | None:
+    """The first of PART_FIELDS in which two runs' settings differ; None where none does."""
+    return next((f for f in PART_FIELDS if getattr(theirs, f) != getattr(mine, f)), None)
+
+
+def check_runs(runs: dict[str, list[Path]]) -> None:
+    """Refuse a sweep whose runs of one task could not be summarised together: other settings
+    than the task's first run, or a member trained twice."""
+    for task, run_dirs in runs.items():
+        first, _ = load_config(run_dirs[0])
+        for run_dir in run_dirs[1:]:
+            theirs, _ = load_config(run_dir)
+            if f := first_difference(theirs, first):
+                raise ConfigError(
+                    f"{task}: {run_dir} trained with {f} {getattr(theirs, f)!r}, {run_dirs[0]} "
+                    f"with {getattr(first, f)!r}; a sweep's runs need the same settings"
+                )
+        trained_members(run_dirs)
+
+
 def check_parts(args: Args) -> None:
-    """Refuse a part whose members another part under --out-dir has trained already (their
-    curves would mix in the summary), or whose settings differ from another part's (their
-    members could not be compared), before anything is compiled."""
+    """Refuse a part whose members another part under --out-dir (or one of --extra-runs) has
+    trained already (their curves would mix in the summary), or whose settings differ from
+    another part's (their members could not be compared), before anything is compiled."""
     if args.part and not is_plain_name(args.part):
         raise ConfigError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
+    runs = sweep_runs(args)
     for task in args.tasks:
         mine = config_for(args, task)
-        for saved in sorted((args.out_dir / task).rglob("config.json")):
-            if saved.parent == run_dir(args, task):
-                continue  # this part's own earlier run: a resume checks it against its config
-            theirs, _ = load_config(saved.parent)
-            if differ := [f for f in PART_FIELDS if getattr(theirs, f) != getattr(mine, f)]:
-                f = differ[0]
+        # this part's own earlier run is not among them: a resume checks it against its config
+        others = [r for r in runs.get(task, []) if r != run_dir(args, task)]
+        for saved in others:
+            theirs, _ = load_config(saved)
+            if f := first_difference(theirs, mine):
                 raise ConfigError(
-                    f"{task}: the part in {saved.parent} trained with {f} "
+                    f"{task}: the part in {saved} trained with {f} "
                     f"{getattr(theirs, f)!r}, this one would with {getattr(mine, f)!r}; "
                     "every part of a sweep needs the same settings (or another --out-dir)"
                 )
-        done = trained_members(args.out_dir / task, skip=run_dir(args, task))
+        done = trained_members(others)
         if clash := [m for m in run_members(mine, args.variants(args.baseline)) if m in done]:
             (s, k, seed), where = clash[0], done[clash[0]]
             raise ConfigError(
@@ -166,7 +220,10 @@ def config_for(args: Args, task: str) -> TrainConfig:
 
 
 def read_metrics(path: Path) -> list[dict]:
-    """Every epoch's row of a run (a resumed run's earlier epochs too), numbers as numbers."""
+    """Every epoch's row of a run (a resumed run's earlier epochs too), numbers as numbers; none
+    where the run has not finished an epoch."""
+    if not path.exists():
+        return []
     return [
         {**r, "k": float(r["k"]), "seed": int(r["seed"]), "env_steps": int(r["env_steps"]),
          "success_rate": float(r["success_rate"])}
@@ -191,24 +248,30 @@ def summarise(task: str, rows: list[dict]) -> list[dict]:
     return out
 
 
-def summarise_all(out_dir: Path) -> list[dict]:
-    """Every task folder under `out_dir`, each with all its parts: one row per member."""
+def summarise_all(runs: dict[str, list[Path]]) -> list[dict]:
+    """Every task of `sweep_runs`, each with all its runs: one row per member."""
     summary = []
-    for task_dir in sorted(p for p in out_dir.iterdir() if p.is_dir()):
-        rows = [r for m in sorted(task_dir.rglob("metrics.csv")) for r in read_metrics(m)]
+    for task, run_dirs in runs.items():
+        rows = [r for run_dir in run_dirs for r in read_metrics(run_dir / "metrics.csv")]
         if rows:
-            summary += summarise(task_dir.name, rows)
+            summary += summarise(task, rows)
     return summary
 
 
 def main(args: Args) -> Path:
     if args.smoke:
         args = dataclasses.replace(args, tasks=(SMOKE_TASK,), seeds=2)
-    check_parts(args)
-    meta.git_commit()  # the commit of the code this process starts with
-    for task in args.tasks:
-        run(config_for(args, task), variants=args.variants(args.baseline), progress=not args.smoke)
-    return write_summary(summarise_all(args.out_dir), args.out_dir)
+    check_runs(sweep_runs(args))
+    if not args.summary_only:
+        check_parts(args)
+        meta.git_commit()  # the commit of the code this process starts with
+        variants = args.variants(args.baseline)
+        for task in args.tasks:
+            run(config_for(args, task), variants=variants, progress=not args.smoke)
+    if not (rows := summarise_all(sweep_runs(args))):
+        raise ConfigError(f"no run with a finished epoch under {args.out_dir} or in --extra-runs")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    return write_summary(rows, args.out_dir)
 
 
 STRATEGY_ORDER = ("future", "final", "episode", "random")  # the table's rows, then any other

@@ -184,6 +184,7 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
         ks=(float("inf"),), part="kall", baseline=False,
     )  # fmt: skip
     fig6_ablation.main(second_part)
+    first_and_second = summary.read_text()
     rows = list(csv.DictReader(summary.open()))
     assert list(rows[0]) == [
         "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
@@ -217,6 +218,28 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"trained with distance_threshold 0.0, .* 0.07"):
         fig6_ablation.main(other_radius)
     assert not (task / "k8").exists()
+
+    # runs trained elsewhere join a summary without training: the two parts, summarised as
+    # --extra-runs into another folder, give the same summary; a part named twice counts once
+    def summary_only(out_dir: Path, *extra_runs: Path) -> str:
+        args = fig6_ablation.Args(summary_only=True, out_dir=out_dir, extra_runs=extra_runs)
+        return fig6_ablation.main(args).read_text()
+
+    assert summary_only(tmp_path / "elsewhere", task / "k1", task / "kall") == first_and_second
+    assert summary_only(tmp_path, task / "k1") == first_and_second
+    # a copy of a part is refused (its members would count twice), as is one trained with
+    # other settings, and a folder with nothing to summarise
+    shutil.copytree(task / "k1", tmp_path / "copy")
+    with pytest.raises(ConfigError, match=r"seed 0 was trained in both .*k1 and .*copy"):
+        summary_only(tmp_path, tmp_path / "copy")
+    saved = json.loads((tmp_path / "copy" / "config.json").read_text())
+    (tmp_path / "copy" / "config.json").write_text(json.dumps(saved | {"batch_size": 64}))
+    with pytest.raises(ConfigError, match=r"copy trained with batch_size 64, .*k1 with 32"):
+        summary_only(tmp_path, tmp_path / "copy")
+    with pytest.raises(ConfigError, match="no config.json in"):
+        summary_only(tmp_path, tmp_path / "missing")
+    with pytest.raises(ConfigError, match="no run with a finished epoch"):
+        summary_only(tmp_path / "empty")
 
 
 def test_fig6_table_gives_the_median_best_and_mean_of_every_strategy_and_k():
