@@ -7,8 +7,10 @@ is summarised by its best and its mean intended-goal test success over
 training; the figure shows the median over seeds against k.
 
 Writes `results/fig6_ablation/<task>/` (config, meta, metrics of every
-member), `results/fig6_ablation/summary.csv`, `fig6_ablation.png`, and
-`summary.md`: Fig. 6's numbers as a table per task, also printed at the end.
+member), `results/fig6_ablation/summary.csv` (a row per member, naming the
+run folder that trained it), `fig6_ablation.png`, `fig6_curves.png` (the
+learning curves, a panel per strategy with a curve per k) and `summary.md`:
+Fig. 6's numbers as a table per task, also printed at the end.
 
     python experiments/fig6_ablation.py                    # GPU: push, slide, pick-and-place
     python experiments/fig6_ablation.py --smoke            # seconds on a CPU, for tests
@@ -38,6 +40,8 @@ Memory: every member keeps its own buffer, so the run holds
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +51,9 @@ from plot import (
     LEARNER_FIELDS,
     k_text,
     medians_by_strategy,
+    ordered_strategies,
     plot_fig6,
+    plot_fig6_curves,
     read_csv,
     relabelled_ks,
 )
@@ -231,31 +237,31 @@ def read_metrics(path: Path) -> list[dict]:
     ]  # fmt: skip
 
 
-def summarise(task: str, rows: list[dict]) -> list[dict]:
-    """Best and mean test success over training of every (strategy, k, seed)."""
+def summarise(task: str, run_dirs: list[Path], out_dir: Path) -> list[dict]:
+    """Best and mean test success over training of every (strategy, k, seed) trained in
+    `run_dirs`, each row naming its run folder relative to `out_dir` (where the summary goes),
+    so that plots can draw the curves behind the numbers."""
+    per_member = defaultdict(list)  # (strategy, k, seed) -> (run folder, its epochs' rows)
+    for run_dir in run_dirs:
+        for r in read_metrics(run_dir / "metrics.csv"):
+            per_member[(r["strategy"], r["k"], r["seed"])].append((run_dir, r))
     out = []
-    for key in sorted({(r["strategy"], r["k"], r["seed"]) for r in rows}):
-        mine = [r for r in rows if (r["strategy"], r["k"], r["seed"]) == key]
-        curve = [r["success_rate"] for r in mine]
-        strategy, k, seed = key
+    for (strategy, k, seed), mine in sorted(per_member.items()):
+        curve = [r["success_rate"] for _, r in mine]
         out.append({
             "task": task, "strategy": strategy, "k": k, "seed": seed,
             "best_success": round(float(np.max(curve)), 4),
             "mean_success": round(float(np.mean(curve)), 4),
             "final_success": round(float(curve[-1]), 4),
-            "env_steps": max(r["env_steps"] for r in mine),
+            "env_steps": max(r["env_steps"] for _, r in mine),
+            "run": Path(os.path.relpath(mine[0][0], out_dir)).as_posix(),
         })  # fmt: skip
     return out
 
 
-def summarise_all(runs: dict[str, list[Path]]) -> list[dict]:
+def summarise_all(runs: dict[str, list[Path]], out_dir: Path) -> list[dict]:
     """Every task of `sweep_runs`, each with all its runs: one row per member."""
-    summary = []
-    for task, run_dirs in runs.items():
-        rows = [r for run_dir in run_dirs for r in read_metrics(run_dir / "metrics.csv")]
-        if rows:
-            summary += summarise(task, rows)
-    return summary
+    return [row for task, run_dirs in runs.items() for row in summarise(task, run_dirs, out_dir)]
 
 
 def main(args: Args) -> Path:
@@ -268,13 +274,10 @@ def main(args: Args) -> Path:
         variants = args.variants(args.baseline)
         for task in args.tasks:
             run(config_for(args, task), variants=variants, progress=not args.smoke)
-    if not (rows := summarise_all(sweep_runs(args))):
+    if not (rows := summarise_all(sweep_runs(args), args.out_dir)):
         raise ConfigError(f"no run with a finished epoch under {args.out_dir} or in --extra-runs")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     return write_summary(rows, args.out_dir)
-
-
-STRATEGY_ORDER = ("future", "final", "episode", "random")  # the table's rows, then any other
 
 
 def fig6_table(rows: list[dict]) -> str:
@@ -285,11 +288,9 @@ def fig6_table(rows: list[dict]) -> str:
         best = medians_by_strategy(rows, task, "best_success")
         mean = medians_by_strategy(rows, task, "mean_success")
         ks = relabelled_ks(best)
-        found = set(best) - {"none"}
-        strategies = [s for s in STRATEGY_ORDER if s in found] + sorted(found - {*STRATEGY_ORDER})
         head = [task] + [f"k = {k_text(k)}" if i == 0 else k_text(k) for i, k in enumerate(ks)]
         lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-        for strategy in strategies:
+        for strategy in ordered_strategies(set(best)):
             cells = [_best_and_mean(best[strategy], mean[strategy], k) for k in ks]
             lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
         if "none" in best:
@@ -315,13 +316,14 @@ def write_table(rows: list[dict], out_dir: Path) -> str:
 
 
 def write_summary(rows: list[dict], out_dir: Path) -> Path:
-    """`out_dir/summary.csv` of every member's row; beside it Fig. 6 drawn from it, and its
-    numbers as tables in `summary.md` (printed too)."""
+    """`out_dir/summary.csv` of every member's row; beside it Fig. 6 drawn from it, the
+    learning curves behind it, and its numbers as tables in `summary.md` (printed too)."""
     path = out_dir / "summary.csv"
     meta.write_csv(path, rows)
     plot_fig6(path, out_dir / "fig6_ablation.png")
+    plot_fig6_curves(path, out_dir / "fig6_curves.png")
     print(write_table(rows, out_dir))
-    print(f"wrote {path}, summary.md and {out_dir / 'fig6_ablation.png'}")
+    print(f"wrote {path}, summary.md, fig6_ablation.png and fig6_curves.png in {out_dir}")
     return path
 
 

@@ -9,7 +9,8 @@ training. The paper did not run this; it shows whether its Fetch findings (futur
 random worst) hold on the toy.
 
 Writes `results/fig6_ablation_bitflip/n<N>/` (config, meta, metrics of every member),
-`summary.csv` (one row per member, Fig. 6's columns) and `fig6_ablation.png`.
+`summary.csv` (one row per member, Fig. 6's columns), `fig6_ablation.png` and
+`fig6_curves.png`.
 
     python experiments/fig6_bitflip.py                 # n = 30, 5 seeds: about half an hour
     python experiments/fig6_bitflip.py --smoke         # seconds, for tests
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import fig1_bitflip
 import tyro
-from fig6_ablation import StrategySweep, read_metrics, summarise, write_summary
+from fig6_ablation import StrategySweep, summarise, write_summary
 from train import enable_compilation_cache
 
 from her_jax import meta
@@ -76,7 +77,7 @@ def main(args: Args) -> Path:
     summary = [
         row
         for n, metrics in fig1_bitflip.bit_runs(args.out_dir)
-        for row in summarise(f"bitflip, n = {n}", read_metrics(metrics))
+        for row in summarise(f"bitflip, n = {n}", [metrics.parent], args.out_dir)
     ]
     return write_summary(summary, args.out_dir)
 

@@ -107,16 +107,19 @@ def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
 LABELS = {"future": "DDPG+HER (future, k=4)", "none": "DDPG"}
 COLORS = {"future": "C0", "none": "C1"}
 
-#: One curve: (legend label, metrics.csv, strategy drawn from it, colour, line style).
-Curve = tuple[str, Path, str, str, str]
+#: One curve: (legend label, metrics.csv, what is drawn from it, colour, line style); what is
+#: drawn is a strategy, or a (strategy, k) pair where the run trained that strategy at several k.
+Curve = tuple[str, Path, str | tuple[str, float], str, str]
 
 
 def _draw_curve(ax, curve: Curve) -> None:
-    """Success against env steps of one strategy: median over seeds, interquartile range shaded."""
-    label, path, strategy, color, style = curve
+    """Success against env steps of one strategy (at one k): median over seeds, interquartile
+    range shaded."""
+    label, path, drawn, color, style = curve
+    strategy, k = drawn if isinstance(drawn, tuple) else (drawn, None)
     per_step = defaultdict(list)
     for r in read_csv(path):
-        if r["strategy"] == strategy:
+        if r["strategy"] == strategy and (k is None or float(r["k"]) == k):
             per_step[int(r["env_steps"])].append(float(r["success_rate"]))
     steps = sorted(per_step)
     q = np.array([np.percentile(per_step[s], [25, 50, 75]) for s in steps])
@@ -124,11 +127,15 @@ def _draw_curve(ax, curve: Curve) -> None:
     ax.fill_between(steps, q[:, 0], q[:, 2], color=color, alpha=0.2)
 
 
-def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path) -> None:
-    """One panel per title, intended-goal success against env steps, the run's device noted."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2))
-    axes = np.atleast_1d(axes)
-    for ax, (title, curves) in zip(axes, panels.items(), strict=True):
+def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path, columns: int = 0) -> None:
+    """One panel per title, intended-goal success against env steps, the run's device noted;
+    `columns` panels to a row (0: all in one row)."""
+    columns = columns or len(panels)
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (title, curves) in zip(axes.flat, panels.items(), strict=False):
         for curve in curves:
             _draw_curve(ax, curve)
         ax.set(xlabel="env steps", ylabel="success rate", ylim=(-0.02, 1.02))
@@ -355,6 +362,49 @@ def relabelled_ks(medians: dict[str, dict[float, float]]) -> list[float]:
     return sorted({k for strategy, per_k in medians.items() if strategy != "none" for k in per_k})
 
 
+#: Fig. 6's strategies in the order its tables and panels show them, then any other.
+STRATEGY_ORDER = ("future", "final", "episode", "random")
+
+
+def ordered_strategies(strategies: set[str]) -> list[str]:
+    """The relabelling strategies among `strategies` (no HER left out) in STRATEGY_ORDER."""
+    her = set(strategies) - {"none"}
+    return [s for s in STRATEGY_ORDER if s in her] + sorted(her - {*STRATEGY_ORDER})
+
+
+def fig6_runs(summary_csv: Path, rows: list[dict]) -> list[Path]:
+    """The run folders behind a Fig. 6 summary's rows, in order: those its `run` column names,
+    else (a summary written before it had one) every folder under it with a meta.json."""
+    if named := [r["run"] for r in rows if r.get("run")]:
+        return [summary_csv.parent / run for run in dict.fromkeys(named)]
+    return sorted(m.parent for m in summary_csv.parent.rglob("meta.json"))
+
+
+def plot_fig6_curves(summary_csv: Path, out_png: Path) -> None:
+    """The learning curves behind a Fig. 6 summary (its `run` column names their folders): a
+    panel per task and strategy with a curve per k, no HER dashed in each."""
+    rows = read_csv(summary_csv)
+    ks = sorted({float(r["k"]) for r in rows if r["strategy"] != "none"})
+    color = {k: f"C{i}" for i, k in enumerate(ks)}  # one colour per k in every panel
+    trained = defaultdict(dict)  # task -> (strategy, k) -> the metrics.csv of its run
+    for r in rows:
+        run = summary_csv.parent / r["run"] / "metrics.csv"
+        trained[r["task"]][(r["strategy"], float(r["k"]))] = run
+    panels = {}
+    for task, found in trained.items():
+        baseline = found.get(("none", 0.0))
+        for strategy in ordered_strategies({s for s, _ in found}):
+            curves = [
+                (f"k = {k_text(k)}", path, (s, k), color[k], "-")
+                for (s, k), path in sorted(found.items()) if s == strategy
+            ]  # fmt: skip
+            if baseline is not None:
+                curves.append(("no HER", baseline, "none", "black", "--"))
+            sizes = _learner_sizes(curves[0][1]) if task.startswith("fetch") else ""
+            panels[f"{task}, {strategy}\n{sizes}".strip()] = curves
+    plot_curve_panels(panels, out_png, columns=4)
+
+
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
     """Best and mean test success against k, one line per strategy (median over seeds).
 
@@ -386,8 +436,7 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
             steps = _steps_text([r for r in rows if r["task"] == task])
             ax.set_title(f"{task}\n{steps} env steps per member", fontsize=10)
     axes[0, 0].legend(fontsize=8)
-    # every run folder under the summary's: each task, and each part of a sweep run in parts
-    note = _device_note(*sorted(m.parent for m in summary_csv.parent.rglob("meta.json")))
+    note = _device_note(*fig6_runs(summary_csv, rows))
     if note:
         fig.text(0.01, 0.005, note, fontsize=6, color="gray")
     fig.tight_layout()
@@ -433,6 +482,9 @@ def main(results: Path = RESULTS) -> list[Path]:
         if (folder / "summary.csv").exists():
             plot_fig6(folder / "summary.csv", folder / "fig6_ablation.png")
             drawn.append(folder / "fig6_ablation.png")
+            if "run" in read_csv(folder / "summary.csv")[0]:  # summaries that name their runs
+                plot_fig6_curves(folder / "summary.csv", folder / "fig6_curves.png")
+                drawn.append(folder / "fig6_curves.png")
     for folder in sorted(results.glob("learners_*/")):  # a learner each: ddpg/, td3/, sac/
         if csvs := sorted(folder.glob("*/metrics.csv")):
             plot_learners(csvs, folder / "learners.png", single_runs)

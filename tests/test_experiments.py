@@ -184,11 +184,10 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
         ks=(float("inf"),), part="kall", baseline=False,
     )  # fmt: skip
     fig6_ablation.main(second_part)
-    first_and_second = summary.read_text()
     rows = list(csv.DictReader(summary.open()))
     assert list(rows[0]) == [
         "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
-        "env_steps",
+        "env_steps", "run",
     ]  # fmt: skip
     # both parts in one summary: 3 strategies at k = 1, 4 at k = all, no HER once; 2 seeds each
     assert len(rows) == (3 + 4 + 1) * 2
@@ -196,7 +195,11 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     for r in rows:
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
         assert int(r["env_steps"]) == 400
-    assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
+    # each member names the part that trained it, and its curves are drawn from there
+    assert {r["run"] for r in rows} == {"fetch_reach/k1", "fetch_reach/kall"}
+    assert {r["run"] for r in rows if r["strategy"] == "none"} == {"fetch_reach/k1"}
+    for png in ("fig6_ablation.png", "fig6_curves.png"):
+        assert (tmp_path / png).stat().st_size > 10_000
     table = (tmp_path / "summary.md").read_text()  # both parts' k, no HER in one row
     assert "| k = 1 | all |" in table and table.count("| no HER |") == 1
     task = tmp_path / fig6_ablation.SMOKE_TASK
@@ -221,12 +224,14 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
 
     # runs trained elsewhere join a summary without training: the two parts, summarised as
     # --extra-runs into another folder, give the same summary; a part named twice counts once
-    def summary_only(out_dir: Path, *extra_runs: Path) -> str:
+    def summary_only(out_dir: Path, *extra_runs: Path) -> list[dict]:
         args = fig6_ablation.Args(summary_only=True, out_dir=out_dir, extra_runs=extra_runs)
-        return fig6_ablation.main(args).read_text()
+        return list(csv.DictReader(fig6_ablation.main(args).open()))
 
-    assert summary_only(tmp_path / "elsewhere", task / "k1", task / "kall") == first_and_second
-    assert summary_only(tmp_path, task / "k1") == first_and_second
+    elsewhere = summary_only(tmp_path / "elsewhere", task / "k1", task / "kall")
+    assert [r | {"run": "../" + r["run"]} for r in rows] == elsewhere  # paths from its folder
+    assert (tmp_path / "elsewhere" / "fig6_curves.png").exists()
+    assert summary_only(tmp_path, task / "k1") == rows
     # a copy of a part is refused (its members would count twice), as is one trained with
     # other settings, and a folder with nothing to summarise
     shutil.copytree(task / "k1", tmp_path / "copy")
@@ -264,7 +269,7 @@ def test_fig6_bitflip_smoke(tmp_path):
     rows = list(csv.DictReader(summary.open()))
     assert list(rows[0]) == [
         "task", "strategy", "k", "seed", "best_success", "mean_success", "final_success",
-        "env_steps",
+        "env_steps", "run",
     ]  # fmt: skip
     # 4 strategies x k in (1, all), and no HER; 2 seeds each, all in one program on 4 bits
     assert len(rows) == (4 * 2 + 1) * 2
@@ -273,7 +278,9 @@ def test_fig6_bitflip_smoke(tmp_path):
     for r in rows:
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
         assert int(r["env_steps"]) >= 2000
-    assert (tmp_path / "fig6_ablation.png").stat().st_size > 10_000
+    assert {r["run"] for r in rows} == {"n4"}
+    for png in ("fig6_ablation.png", "fig6_curves.png"):
+        assert (tmp_path / png).stat().st_size > 10_000
     assert "| bitflip, n = 4 | k = 1 | all |" in (tmp_path / "summary.md").read_text()
     assert [p.parent.name for p in tmp_path.rglob("metrics.csv")] == ["n4"]
     # a bad strategy or k is refused before anything compiles or is written
