@@ -402,7 +402,7 @@ def plot_fig6_curves(summary_csv: Path, out_png: Path) -> None:
                 curves.append(("no HER", baseline, "none", "black", "--"))
             sizes = _learner_sizes(curves[0][1]) if task.startswith("fetch") else ""
             panels[f"{task}, {strategy}\n{sizes}".strip()] = curves
-    plot_curve_panels(panels, out_png, columns=4)
+    plot_curve_panels(panels, out_png, columns=min(4, len(panels)))  # up to 4 to a row
 
 
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
