@@ -182,13 +182,13 @@ def check_runs(runs: dict[str, list[Path]]) -> None:
         trained_members(run_dirs)
 
 
-def check_parts(args: Args) -> None:
+def check_parts(args: Args, runs: dict[str, list[Path]]) -> None:
     """Refuse a part whose members another part under --out-dir (or one of --extra-runs) has
     trained already (their curves would mix in the summary), or whose settings differ from
-    another part's (their members could not be compared), before anything is compiled."""
+    another part's (their members could not be compared), before anything is compiled.
+    `runs`: the sweep's runs so far (`sweep_runs`)."""
     if args.part and not is_plain_name(args.part):
         raise ConfigError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
-    runs = sweep_runs(args)
     for task in args.tasks:
         mine = config_for(args, task)
         # this part's own earlier run is not among them: a resume checks it against its config
@@ -267,9 +267,10 @@ def summarise_all(runs: dict[str, list[Path]], out_dir: Path) -> list[dict]:
 def main(args: Args) -> Path:
     if args.smoke:
         args = dataclasses.replace(args, tasks=(SMOKE_TASK,), seeds=2)
-    check_runs(sweep_runs(args))
+    runs = sweep_runs(args)
+    check_runs(runs)
     if not args.summary_only:
-        check_parts(args)
+        check_parts(args, runs)
         meta.git_commit()  # the commit of the code this process starts with
         variants = args.variants(args.baseline)
         for task in args.tasks:
