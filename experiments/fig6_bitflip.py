@@ -30,7 +30,7 @@ from fig6_ablation import StrategySweep, summarise, write_summary
 from train import enable_compilation_cache
 
 from her_jax import meta
-from her_jax.errors import exit_in_one_line
+from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import check_variants, run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -54,6 +54,8 @@ class Args(StrategySweep):
     """Start afresh in run folders that hold an earlier run's checkpoints, deleting them."""
     out_dir: Path = RESULTS / "fig6_ablation_bitflip"
     """Where the per-n runs, the summary and the plot go."""
+    summary_only: bool = False
+    """Train nothing: summarise and draw the `n<N>/` runs already under --out-dir."""
     smoke: bool = False
     """A tiny version (4 bits, 2 seeds, k in 1 and all) that checks the pipeline."""
 
@@ -68,17 +70,20 @@ def main(args: Args) -> Path:
     if args.smoke:
         smoke = {"bits": (4,), "seeds": 2, "env_steps": 2_000, "ks": (1.0, float("inf"))}
         args = dataclasses.replace(args, **smoke)
-    check_variants(args.variants())  # an unknown strategy or a bad k, before anything compiles
-    configs = fig1_bitflip.checked_configs(fig1_args(args))  # every n, before any trains
-    meta.git_commit()  # the commit of the code this process starts with
-    for config in configs:
-        run(config, variants=args.variants(), progress=not args.smoke)
+    if not args.summary_only:
+        check_variants(args.variants())  # an unknown strategy or a bad k, before anything compiles
+        configs = fig1_bitflip.checked_configs(fig1_args(args))  # every n, before any trains
+        meta.git_commit()  # the commit of the code this process starts with
+        for config in configs:
+            run(config, variants=args.variants(), progress=not args.smoke)
     # every n run into this folder, earlier invocations' too
     summary = [
         row
         for n, metrics in fig1_bitflip.bit_runs(args.out_dir)
         for row in summarise(f"bitflip, n = {n}", [metrics.parent], args.out_dir)
     ]
+    if not summary:
+        raise ConfigError(f"no n<N>/ run with a finished epoch under {args.out_dir}")
     return write_summary(summary, args.out_dir)
 
 

@@ -283,6 +283,14 @@ def test_fig6_bitflip_smoke(tmp_path):
         assert (tmp_path / png).stat().st_size > 10_000
     assert "| bitflip, n = 4 | k = 1 | all |" in (tmp_path / "summary.md").read_text()
     assert [p.parent.name for p in tmp_path.rglob("metrics.csv")] == ["n4"]
+    # the summary alone, of the runs already there: the same rows, nothing trained again
+    metrics = tmp_path / "n4" / "metrics.csv"
+    trained = metrics.read_bytes()
+    again = fig6_bitflip.main(fig6_bitflip.Args(summary_only=True, out_dir=tmp_path))
+    assert list(csv.DictReader(again.open())) == rows
+    assert metrics.read_bytes() == trained
+    with pytest.raises(ConfigError, match="no n<N>/ run"):
+        fig6_bitflip.main(fig6_bitflip.Args(summary_only=True, out_dir=tmp_path / "empty"))
     # a bad strategy or k is refused before anything compiles or is written
     # (an n out of range too, even after a good one that would train first)
     bad_cases = (
