@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -43,6 +44,19 @@ def _device_note(*run_dirs: Path) -> str:
     )
 
 
+def _layout_with_note(fig, note: str) -> None:
+    """Lay `fig` out with `note` (device, jax, commits) in small grey text along its bottom,
+    wrapped to the figure's width so that no commit runs off the edge."""
+    if not note:
+        fig.tight_layout()
+        return
+    width_chars = int(fig.get_figwidth() * 22)  # 6 pt: about 22 characters an inch, with a margin
+    lines = textwrap.wrap(note, width_chars)
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=6, color="gray", va="bottom")
+    line_height = 8 / 72 / fig.get_figheight()  # 6 pt text, 8 pt apart: a figure fraction
+    fig.tight_layout(rect=(0, len(lines) * line_height, 1, 1))
+
+
 def plot_fig1(summary_csv: Path, out_png: Path) -> None:
     """Final any-step success against n: median over seeds, interquartile range shaded."""
     rows = read_csv(summary_csv)
@@ -60,9 +74,7 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
     ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
     ax.set_title(f"Bit-flipping, {_steps_text(rows)} env steps per run", fontsize=10)
     ax.legend()
-    if note:
-        fig.text(0.01, 0.01, note, fontsize=6, color="gray")
-    fig.tight_layout()
+    _layout_with_note(fig, note)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
 
@@ -144,9 +156,7 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path, columns: in
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7)
     note = _device_note(*(curve[1].parent for curves in panels.values() for curve in curves))
-    if note:
-        fig.text(0.01, 0.005, note, fontsize=6, color="gray")
-    fig.tight_layout()
+    _layout_with_note(fig, note)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
 
@@ -437,9 +447,7 @@ def plot_fig6(summary_csv: Path, out_png: Path) -> None:
             ax.set_title(f"{task}\n{steps} env steps per member", fontsize=10)
     axes[0, 0].legend(fontsize=8)
     note = _device_note(*fig6_runs(summary_csv, rows))
-    if note:
-        fig.text(0.01, 0.005, note, fontsize=6, color="gray")
-    fig.tight_layout()
+    _layout_with_note(fig, note)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
 

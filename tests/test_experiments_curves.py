@@ -273,3 +273,22 @@ def test_the_learners_plot_takes_ddpg_from_a_run_of_the_same_task_and_sizes(tmp_
     plot.plot_learners([sac, explore], tmp_path / "learners.png", [])
     ((_, curves),) = panels.items()
     assert [c[0] for c in curves] == ["SAC+HER", "SAC+HER, target entropy 0, 30 % random actions"]
+
+
+def test_the_device_note_of_a_plot_wraps_inside_the_figure():
+    import matplotlib.pyplot as plt
+
+    commits = ", ".join(f"{i:08x}" for i in range(12))  # a run resumed across many commits
+    note = f"cpu (x86_64, 2 cores), jax 0.10.2, commits {commits}"
+    fig, ax = plt.subplots(figsize=(4, 3.2))
+    ax.set(xlabel="env steps")
+    plot._layout_with_note(fig, note)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (text,) = fig.texts
+    box = text.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.x1  # no commit runs off the right edge
+    assert text.get_text().replace("\n", " ") == note  # every commit is there
+    label = ax.xaxis.label.get_window_extent(renderer)
+    assert box.y1 <= label.y0  # the axes leave the note its lines
+    plt.close(fig)
