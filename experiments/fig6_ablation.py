@@ -9,8 +9,10 @@ training; the figure shows the median over seeds against k.
 Writes `results/fig6_ablation/<task>/` (config, meta, metrics of every
 member), `results/fig6_ablation/summary.csv` (a row per member, naming the
 run folder that trained it), `fig6_ablation.png`, `fig6_curves.png` (the
-learning curves, a panel per strategy with a curve per k) and `summary.md`:
-Fig. 6's numbers as a table per task, also printed at the end.
+learning curves, a panel per strategy with a curve per k), `fig6_batches.png`
+(the same panels for the share of each training batch whose goal is met, the
+success signal the critic learns from) and `summary.md`: Fig. 6's numbers as a
+table per task, also printed at the end.
 
     python experiments/fig6_ablation.py                    # GPU: push, slide, pick-and-place
     python experiments/fig6_ablation.py --smoke            # seconds on a CPU, for tests
@@ -323,8 +325,10 @@ def write_summary(rows: list[dict], out_dir: Path) -> Path:
     meta.write_csv(path, rows)
     plot_fig6(path, out_dir / "fig6_ablation.png")
     plot_fig6_curves(path, out_dir / "fig6_curves.png")
+    plot_fig6_curves(path, out_dir / "fig6_batches.png", "batch_reward0_share")
     print(write_table(rows, out_dir))
-    print(f"wrote {path}, summary.md, fig6_ablation.png and fig6_curves.png in {out_dir}")
+    drawn = "fig6_ablation.png, fig6_curves.png and fig6_batches.png"
+    print(f"wrote {path}, summary.md, {drawn} in {out_dir}")
     return path
 
 

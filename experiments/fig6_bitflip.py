@@ -9,8 +9,8 @@ training. The paper did not run this; it shows whether its Fetch findings (futur
 random worst) hold on the toy.
 
 Writes `results/fig6_ablation_bitflip/n<N>/` (config, meta, metrics of every member),
-`summary.csv` (one row per member, Fig. 6's columns), `fig6_ablation.png` and
-`fig6_curves.png`.
+`summary.csv` (one row per member, Fig. 6's columns), `fig6_ablation.png`,
+`fig6_curves.png` and `fig6_batches.png`.
 
     python experiments/fig6_bitflip.py                 # n = 30, 5 seeds: about half an hour
     python experiments/fig6_bitflip.py --smoke         # seconds, for tests

@@ -69,14 +69,18 @@ def plot_fig1(summary_csv: Path, out_png: Path) -> None:
         q = np.array([np.percentile(per_n[n], [25, 50, 75]) for n in ns])
         ax.plot(ns, q[:, 1], marker="o", label=variant)
         ax.fill_between(ns, q[:, 0], q[:, 2], alpha=0.25)
-    every_n = sorted({int(r["n_bits"]) for r in rows})
-    note = _device_note(*(summary_csv.parent / f"n{n}" for n in every_n))
+    note = _device_note(*(summary_csv.parent / f"n{n}" for n in _bits(rows)))
     ax.set(xlabel="number of bits n", ylabel="success rate (any step)", ylim=(-0.02, 1.02))
     ax.set_title(f"Bit-flipping, {_steps_text(rows)} env steps per run", fontsize=10)
     ax.legend()
     _layout_with_note(fig, note)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
+
+
+def _bits(rows: list[dict]) -> list[int]:
+    """Every n of a Fig. 1 summary's rows: its runs are the folders `n<N>` beside it."""
+    return sorted({int(r["n_bits"]) for r in rows})
 
 
 def _steps_text(rows: list[dict]) -> str:
@@ -88,9 +92,8 @@ def _steps_text(rows: list[dict]) -> str:
 
 def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
     """Fig. 1 at several env-step budgets in one plot: median final success against n."""
-    runs = sorted(
-        (read_csv(p) for p in summary_csvs), key=lambda rows: max(int(r["env_steps"]) for r in rows)
-    )
+    every = {path: read_csv(path) for path in summary_csvs}
+    runs = sorted(every.values(), key=lambda rows: max(int(r["env_steps"]) for r in rows))
     # seeds per (variant, n) of each run, so the title can name their number
     per_variant_and_n = (Counter((r["variant"], r["n_bits"]) for r in rows) for rows in runs)
     seeds = {count for counts in per_variant_and_n for count in counts.values()}
@@ -110,7 +113,8 @@ def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
     seeds_text = f"{seeds.pop()} seeds" if len(seeds) == 1 else "seeds"
     ax.set_title(f"Bit-flipping: median of {seeds_text} per env-step budget", fontsize=10)
     ax.legend(fontsize=7)
-    fig.tight_layout()
+    run_dirs = (path.parent / f"n{n}" for path, rows in every.items() for n in _bits(rows))
+    _layout_with_note(fig, _device_note(*run_dirs))
     out_png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
@@ -124,24 +128,35 @@ COLORS = {"future": "C0", "none": "C1"}
 Curve = tuple[str, Path, str | tuple[str, float], str, str]
 
 
-def _draw_curve(ax, curve: Curve) -> None:
-    """Success against env steps of one strategy (at one k): median over seeds, interquartile
-    range shaded."""
+#: What a curve panel can draw from metrics.csv, and its axis label.
+CURVE_COLUMNS = {
+    "success_rate": "success rate",
+    # the share of a training batch's transitions whose (possibly relabelled) goal is met:
+    # what the critic learns success from, and, by its complement, failure
+    "batch_reward0_share": "batch share with reward 0",
+}
+
+
+def _draw_curve(ax, curve: Curve, column: str = "success_rate") -> None:
+    """`column` (intended-goal success unless told) against env steps of one strategy (at one
+    k): median over seeds, interquartile range shaded."""
     label, path, drawn, color, style = curve
     strategy, k = drawn if isinstance(drawn, tuple) else (drawn, None)
     per_step = defaultdict(list)
     for r in read_csv(path):
         if r["strategy"] == strategy and (k is None or float(r["k"]) == k):
-            per_step[int(r["env_steps"])].append(float(r["success_rate"]))
+            per_step[int(r["env_steps"])].append(float(r[column]))
     steps = sorted(per_step)
     q = np.array([np.percentile(per_step[s], [25, 50, 75]) for s in steps])
     ax.plot(steps, q[:, 1], color=color, linestyle=style, label=label)
     ax.fill_between(steps, q[:, 0], q[:, 2], color=color, alpha=0.2)
 
 
-def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path, columns: int = 0) -> None:
-    """One panel per title, intended-goal success against env steps, the run's device noted;
-    `columns` panels to a row (0: all in one row)."""
+def plot_curve_panels(
+    panels: dict[str, list[Curve]], out_png: Path, columns: int = 0, column: str = "success_rate"
+) -> None:
+    """One panel per title, `column` of metrics.csv (intended-goal success unless told) against
+    env steps, the run's device noted; `columns` panels to a row (0: all in one row)."""
     columns = columns or len(panels)
     rows = -(-len(panels) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
@@ -149,8 +164,8 @@ def plot_curve_panels(panels: dict[str, list[Curve]], out_png: Path, columns: in
         ax.set_visible(False)
     for ax, (title, curves) in zip(axes.flat, panels.items(), strict=False):
         for curve in curves:
-            _draw_curve(ax, curve)
-        ax.set(xlabel="env steps", ylabel="success rate", ylim=(-0.02, 1.02))
+            _draw_curve(ax, curve, column)
+        ax.set(xlabel="env steps", ylabel=CURVE_COLUMNS[column], ylim=(-0.02, 1.02))
         # 100k, 1.5M: plain integers up to a million run into each other
         ax.xaxis.set_major_formatter(EngFormatter(sep=""))
         ax.set_title(title, fontsize=10)
@@ -390,9 +405,11 @@ def fig6_runs(summary_csv: Path, rows: list[dict]) -> list[Path]:
     return sorted(m.parent for m in summary_csv.parent.rglob("meta.json"))
 
 
-def plot_fig6_curves(summary_csv: Path, out_png: Path) -> None:
+def plot_fig6_curves(summary_csv: Path, out_png: Path, column: str = "success_rate") -> None:
     """The learning curves behind a Fig. 6 summary (its `run` column names their folders): a
-    panel per task and strategy with a curve per k, no HER dashed in each."""
+    panel per task and strategy with a curve per k, no HER dashed in each. `column` is what is
+    drawn: intended-goal test success, or `batch_reward0_share` (`fig6_batches.png`), how
+    much of each training batch was a success under its goals."""
     rows = read_csv(summary_csv)
     ks = sorted({float(r["k"]) for r in rows if r["strategy"] != "none"})
     color = {k: f"C{i}" for i, k in enumerate(ks)}  # one colour per k in every panel
@@ -412,7 +429,7 @@ def plot_fig6_curves(summary_csv: Path, out_png: Path) -> None:
                 curves.append(("no HER", baseline, "none", "black", "--"))
             sizes = _learner_sizes(curves[0][1]) if task.startswith("fetch") else ""
             panels[f"{task}, {strategy}\n{sizes}".strip()] = curves
-    plot_curve_panels(panels, out_png, columns=min(4, len(panels)))  # up to 4 to a row
+    plot_curve_panels(panels, out_png, columns=min(4, len(panels)), column=column)  # 4 a row
 
 
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:
@@ -492,7 +509,9 @@ def main(results: Path = RESULTS) -> list[Path]:
             drawn.append(folder / "fig6_ablation.png")
             if "run" in read_csv(folder / "summary.csv")[0]:  # summaries that name their runs
                 plot_fig6_curves(folder / "summary.csv", folder / "fig6_curves.png")
-                drawn.append(folder / "fig6_curves.png")
+                batches = folder / "fig6_batches.png"
+                plot_fig6_curves(folder / "summary.csv", batches, "batch_reward0_share")
+                drawn += [folder / "fig6_curves.png", batches]
     for folder in sorted(results.glob("learners_*/")):  # a learner each: ddpg/, td3/, sac/
         if csvs := sorted(folder.glob("*/metrics.csv")):
             plot_learners(csvs, folder / "learners.png", single_runs)

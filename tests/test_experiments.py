@@ -198,7 +198,7 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     # each member names the part that trained it, and its curves are drawn from there
     assert {r["run"] for r in rows} == {"fetch_reach/k1", "fetch_reach/kall"}
     assert {r["run"] for r in rows if r["strategy"] == "none"} == {"fetch_reach/k1"}
-    for png in ("fig6_ablation.png", "fig6_curves.png"):
+    for png in ("fig6_ablation.png", "fig6_curves.png", "fig6_batches.png"):
         assert (tmp_path / png).stat().st_size > 10_000
     table = (tmp_path / "summary.md").read_text()  # both parts' k, no HER in one row
     assert "| k = 1 | all |" in table and table.count("| no HER |") == 1
@@ -279,7 +279,7 @@ def test_fig6_bitflip_smoke(tmp_path):
         assert float(r["mean_success"]) <= float(r["best_success"]) <= 1.0
         assert int(r["env_steps"]) >= 2000
     assert {r["run"] for r in rows} == {"n4"}
-    for png in ("fig6_ablation.png", "fig6_curves.png"):
+    for png in ("fig6_ablation.png", "fig6_curves.png", "fig6_batches.png"):
         assert (tmp_path / png).stat().st_size > 10_000
     assert "| bitflip, n = 4 | k = 1 | all |" in (tmp_path / "summary.md").read_text()
     assert [p.parent.name for p in tmp_path.rglob("metrics.csv")] == ["n4"]

@@ -292,3 +292,28 @@ def test_the_device_note_of_a_plot_wraps_inside_the_figure():
     label = ax.xaxis.label.get_window_extent(renderer)
     assert box.y1 <= label.y0  # the axes leave the note its lines
     plt.close(fig)
+
+
+def test_a_curve_draws_the_median_over_seeds_of_the_column_asked_for(tmp_path):
+    import matplotlib.pyplot as plt
+
+    path = tmp_path / "metrics.csv"
+    columns = ["seed", "env_steps", "strategy", "k", "success_rate", "batch_reward0_share"]
+    rows = [
+        # three seeds at two evaluations; a no-HER member at k = 0 that must not be drawn
+        [0, 100, "future", 4, 0.1, 0.80], [1, 100, "future", 4, 0.3, 0.70],
+        [2, 100, "future", 4, 0.2, 0.90], [0, 200, "future", 4, 0.5, 0.60],
+        [1, 200, "future", 4, 0.9, 0.40], [2, 200, "future", 4, 0.7, 0.50],
+        [0, 100, "none", 0, 0.0, 0.05], [0, 200, "none", 0, 0.0, 0.05],
+    ]  # fmt: skip
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([columns, *rows])
+    fig, ax = plt.subplots()
+    curve = ("k = 4", path, ("future", 4.0), "C0", "-")
+    plot._draw_curve(ax, curve, "batch_reward0_share")
+    plot._draw_curve(ax, curve)
+    (shares, success) = ax.lines
+    assert list(shares.get_xdata()) == [100, 200]
+    np.testing.assert_allclose(shares.get_ydata(), [0.80, 0.50])
+    np.testing.assert_allclose(success.get_ydata(), [0.2, 0.7])  # success unless told
+    plt.close(fig)
