@@ -251,7 +251,9 @@ def summarise(task: str, run_dirs: list[Path], out_dir: Path) -> list[dict]:
     for (strategy, k, seed), mine in sorted(per_member.items()):
         curve = [r["success_rate"] for _, r in mine]
         out.append({
-            "task": task, "strategy": strategy, "k": k, "seed": seed,
+            # no HER relabels nothing, whatever k its run was given (train.py keeps the default)
+            "task": task, "strategy": strategy, "k": 0.0 if strategy == "none" else k,
+            "seed": seed,
             "best_success": round(float(np.max(curve)), 4),
             "mean_success": round(float(np.mean(curve)), 4),
             "final_success": round(float(curve[-1]), 4),

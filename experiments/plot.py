@@ -231,7 +231,8 @@ def plot_learners(metrics_csvs: list[Path], out_png: Path, ddpg_runs: list[Path]
         curves.append((label, path, variants[0][0], f"C{i}", "-"))
     first, variants = load_config(metrics_csvs[0].parent)
     if "ddpg" not in algos:
-        ddpg = _matching_run(ddpg_runs, metrics_csvs[0], algo="ddpg")
+        # DDPG with the same relabelling: a run of DDPG without HER is no reference here
+        ddpg = _matching_run(ddpg_runs, metrics_csvs[0], algo="ddpg", strategy=first.strategy)
         if ddpg is not None:
             label = f"DDPG+HER, {ddpg.parent.name}"
             curves.append((label, ddpg, variants[0][0], f"C{len(curves)}", "--"))
@@ -519,11 +520,11 @@ def main(results: Path = RESULTS) -> list[Path]:
     push_cpu = results / "train_push_cpu" / "metrics.csv"
     fig3_push_cpu = results / "fig3_fetch_cpu" / "fetch_push" / "metrics.csv"
     if push_cpu.exists() and fig3_push_cpu.exists():
-        ddpg_cpu = results / "train_push_cpu_ddpg" / "metrics.csv"
+        # DDPG without HER beside it only where it trained the same learner (defaults included)
+        ddpg_cpu = _matching_run([results / "train_push_cpu_ddpg" / "metrics.csv"], push_cpu)
         plot_push_replay_ratio(
-            push_cpu, fig3_push_cpu, push_cpu.parent / "push_replay_ratio.png",
-            ddpg_cpu if ddpg_cpu.exists() else None,
-        )  # fmt: skip
+            push_cpu, fig3_push_cpu, push_cpu.parent / "push_replay_ratio.png", ddpg_cpu
+        )
         drawn.append(push_cpu.parent / "push_replay_ratio.png")
     push_defaults = results / "train_push_cpu_reference_defaults" / "metrics.csv"
     if push_cpu.exists() and push_defaults.exists():
