@@ -229,12 +229,14 @@ def config_for(args: Args, task: str) -> TrainConfig:
 
 def read_metrics(path: Path) -> list[dict]:
     """Every epoch's row of a run (a resumed run's earlier epochs too), numbers as numbers; none
-    where the run has not finished an epoch."""
+    where the run has not finished an epoch. No HER relabels nothing: its k reads as 0, the
+    sweep's own baseline, whatever k its run was given (train.py keeps the default), so that
+    one trained elsewhere is the same member as the sweep's."""
     if not path.exists():
         return []
     return [
-        {**r, "k": float(r["k"]), "seed": int(r["seed"]), "env_steps": int(r["env_steps"]),
-         "success_rate": float(r["success_rate"])}
+        {**r, "k": 0.0 if r["strategy"] == "none" else float(r["k"]), "seed": int(r["seed"]),
+         "env_steps": int(r["env_steps"]), "success_rate": float(r["success_rate"])}
         for r in read_csv(path)
     ]  # fmt: skip
 
@@ -251,9 +253,7 @@ def summarise(task: str, run_dirs: list[Path], out_dir: Path) -> list[dict]:
     for (strategy, k, seed), mine in sorted(per_member.items()):
         curve = [r["success_rate"] for _, r in mine]
         out.append({
-            # no HER relabels nothing, whatever k its run was given (train.py keeps the default)
-            "task": task, "strategy": strategy, "k": 0.0 if strategy == "none" else k,
-            "seed": seed,
+            "task": task, "strategy": strategy, "k": k, "seed": seed,
             "best_success": round(float(np.max(curve)), 4),
             "mean_success": round(float(np.mean(curve)), 4),
             "final_success": round(float(curve[-1]), 4),

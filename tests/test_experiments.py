@@ -339,15 +339,21 @@ def test_env_and_buffer_benchmarks_write_their_csvs(tmp_path):
 
 def test_a_run_without_her_joins_a_fig6_summary_as_no_her_whatever_its_k(tmp_path):
     # train.py keeps k's default (4) in a --strategy none run; no HER relabels nothing
-    run = tmp_path / "ddpg"
-    run.mkdir()
-    with (run / "metrics.csv").open("w", newline="") as f:
-        csv.writer(f).writerows([
-            ["seed", "epoch", "env_steps", "strategy", "k", "success_rate"],
-            [0, 1, 100, "none", 4.0, 0.1], [0, 2, 200, "none", 4.0, 0.3],
-        ])  # fmt: skip
+    def metrics(folder, k):
+        (tmp_path / folder).mkdir()
+        with (tmp_path / folder / "metrics.csv").open("w", newline="") as f:
+            csv.writer(f).writerows([
+                ["seed", "epoch", "env_steps", "strategy", "k", "success_rate"],
+                [0, 1, 100, "none", k, 0.1], [0, 2, 200, "none", k, 0.3],
+            ])  # fmt: skip
+        return tmp_path / folder
+
+    run = metrics("ddpg", 4.0)
     (row,) = fig6_ablation.summarise("fetch_push", [run], tmp_path)
     assert (row["strategy"], row["k"], row["best_success"], row["mean_success"]) == (
         "none", 0.0, 0.3, 0.2,
     )  # fmt: skip
     assert "| no HER | 0.30 / 0.20 |" in fig6_ablation.fig6_table([row])
+    # so it is the same member as a sweep's own no HER, and the two are not summarised twice
+    with pytest.raises(ConfigError, match="strategy none, k 0, seed 0 was trained in both"):
+        fig6_ablation.trained_members([run, metrics("sweep_baseline", 0.0)])
