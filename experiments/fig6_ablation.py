@@ -230,8 +230,8 @@ def config_for(args: Args, task: str) -> TrainConfig:
 def read_metrics(path: Path) -> list[dict]:
     """Every epoch's row of a run (a resumed run's earlier epochs too), numbers as numbers; none
     where the run has not finished an epoch. No HER relabels nothing: its k reads as 0, the
-    sweep's own baseline, whatever k its run was given (train.py keeps the default), so that
-    one trained elsewhere is the same member as the sweep's."""
+    sweep's own baseline, whatever k its run was given (runs saved before `run` stored it as 0
+    kept train.py's default), so that one trained elsewhere is the same member as the sweep's."""
     if not path.exists():
         return []
     return [

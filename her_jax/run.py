@@ -54,6 +54,11 @@ def check_variants(variants: list[Variant]) -> None:
         her.relabel_probability(k)
 
 
+def canonical_variants(variants: list[Variant]) -> list[Variant]:
+    """The variants as stored: no HER relabels nothing whatever its k, so its k is 0."""
+    return [(s, 0.0 if s == "none" else float(k)) for s, k in variants]
+
+
 def run_members(config: TrainConfig, variants: list[Variant]) -> list[tuple[str, float, int]]:
     """(strategy, k, seed) of each member of the vmapped batch, variant-major."""
     return [(s, k, config.seed + i) for s, k in variants for i in range(config.seeds)]
@@ -166,7 +171,7 @@ def check_resumable(
     """A resumed run must keep the shapes of the saved one (the buffer's above all), its seeds
     and what an epoch is (checkpoints are numbered by epoch); the saved config."""
     old, old_variants = load_config(out)
-    if old_variants != [tuple(v) for v in variants]:
+    if canonical_variants(old_variants) != canonical_variants(variants):
         raise ConfigError(f"--resume: variants {variants} differ from the saved {old_variants}")
     for name in (
         "env", "algo", "n_bits", "reward_type", "dense_exponent", "fixed_goal",
@@ -214,9 +219,13 @@ def run(
     `variants` defaults to the config's own `[(strategy, k)]`.
     """
     start = time.perf_counter()
-    variants = [(config.strategy, config.k)] if variants is None else list(variants)
+    own_variant = variants is None
+    variants = [(config.strategy, config.k)] if own_variant else list(variants)
     trainer = make_train(config)  # validates before anything compiles
     check_variants(variants)
+    variants = canonical_variants(variants)
+    if own_variant:  # config.json's k as its variant's (0 for no HER)
+        config = dataclasses.replace(config, k=variants[0][1])
     members = run_members(config, variants)
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)

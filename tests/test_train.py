@@ -318,6 +318,26 @@ def test_variants_train_as_one_program_with_labelled_rows(tmp_path):
         run(config, variants=[("nope", 4.0)], progress=False)
 
 
+def test_a_run_without_her_stores_k_0_and_resumes_one_saved_with_another_k(tmp_path):
+    # --strategy none with the default k: no HER relabels nothing, so its k is stored as 0
+    config = dataclasses.replace(
+        SMALL, strategy="none", k=4.0, total_env_steps=2 * SMALL.steps_per_epoch(6),
+        time_limit_s=1e-9, out_dir=tmp_path,
+    )  # fmt: skip
+    first = run(config, progress=False)  # stops after one epoch, checkpointed
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert (saved["k"], saved["variants"]) == (0.0, [["none", 0.0]])
+    assert [(r["strategy"], r["k"], r["epoch"]) for r in first] == [("none", 0.0, 1)] * 2
+    # a run saved before that stored the k it was given; resuming it is the same run
+    (tmp_path / "config.json").write_text(
+        json.dumps(saved | {"k": 4.0, "variants": [["none", 4.0]]})
+    )
+    rest = run(dataclasses.replace(config, time_limit_s=0.0, resume=True), progress=False)
+    assert [(r["strategy"], r["k"], r["epoch"]) for r in rest] == [("none", 0.0, 2)] * 2
+    with pytest.raises(ConfigError, match="variants"):  # another strategy is another run
+        run(dataclasses.replace(config, strategy="final", resume=True), progress=False)
+
+
 def tensorboard_events(folder: Path) -> dict[str, list]:
     """The events of each event file under `folder` (TFRecord framing: length, its CRC, the
     event, its CRC), by file name."""
