@@ -65,7 +65,7 @@ from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import run, run_members
-from her_jax.run_folder import has_run, load_config
+from her_jax.run_folder import has_run, load_config, stored_k
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,7 +235,7 @@ def read_metrics(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [
-        {**r, "k": 0.0 if r["strategy"] == "none" else float(r["k"]), "seed": int(r["seed"]),
+        {**r, "k": stored_k(r["strategy"], r["k"]), "seed": int(r["seed"]),
          "env_steps": int(r["env_steps"]), "success_rate": float(r["success_rate"])}
         for r in read_csv(path)
     ]  # fmt: skip

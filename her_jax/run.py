@@ -37,7 +37,14 @@ from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.memory import check_state_fits
-from her_jax.run_folder import AS_BEFORE, MetricsLog, Variant, load_config, save_config
+from her_jax.run_folder import (
+    AS_BEFORE,
+    MetricsLog,
+    Variant,
+    load_config,
+    save_config,
+    stored_k,
+)
 from her_jax.sharding import member_sharding
 from her_jax.train import Trainer, make_train
 
@@ -55,8 +62,8 @@ def check_variants(variants: list[Variant]) -> None:
 
 
 def canonical_variants(variants: list[Variant]) -> list[Variant]:
-    """The variants as stored: no HER relabels nothing whatever its k, so its k is 0."""
-    return [(s, 0.0 if s == "none" else float(k)) for s, k in variants]
+    """The variants as stored (`stored_k`)."""
+    return [(s, stored_k(s, k)) for s, k in variants]
 
 
 def run_members(config: TrainConfig, variants: list[Variant]) -> list[tuple[str, float, int]]:

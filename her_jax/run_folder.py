@@ -29,6 +29,12 @@ MEMBER_COLUMNS = ("seed", "k", "epoch", "env_steps")
 
 Variant = tuple[str, float]  # (goal strategy, k)
 
+
+def stored_k(strategy: str, k: float) -> float:
+    """A variant's k as runs store and read it: no HER relabels nothing whatever its k, so 0."""
+    return 0.0 if strategy == "none" else float(k)
+
+
 #: Fields that change how a run learns, with the value runs saved before the field existed
 #: used. A config.json without one loads with this value, and a resumed run keeps its saved
 #: run's value of each, so it goes on learning as it began.
