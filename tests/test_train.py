@@ -26,7 +26,7 @@ from her_jax.envs.bitflip import BitFlip
 from her_jax.errors import ConfigError
 from her_jax.interrupt import Stopped, StopRequest
 from her_jax.rollout import run_episodes
-from her_jax.run import NonFiniteError, init_states, run, state_shapes
+from her_jax.run import NonFiniteError, init_states, run, state_shapes, success_reached
 from her_jax.run_folder import AS_BEFORE, TIMING_COLUMNS, MetricsLog
 from her_jax.train import make_env, make_train
 
@@ -636,6 +636,20 @@ def test_stop_at_success_ends_at_the_first_epoch_that_reaches_it(tmp_path):
     )
     assert max(r["epoch"] for r in stopped) == first
     assert comparable(stopped) == comparable([r for r in rows if r["epoch"] <= first])
+
+
+def test_a_success_rate_exactly_at_the_level_reaches_it():
+    # evaluation computes rates in float32: 190 of 200 episodes is 0.94999999, not below 0.95
+    rate = float(jnp.mean(jnp.arange(200) < 190))
+    assert rate < 0.95
+    row = {"strategy": "future", "k": 4.0}
+    assert success_reached([row | {"success_rate": rate}], 0.95)
+    below = float(jnp.mean(jnp.arange(200) < 189))
+    assert not success_reached([row | {"success_rate": below}], 0.95)
+    # every variant's median must reach it, not one variant's
+    other = {"strategy": "none", "k": 0.0, "success_rate": below}
+    assert not success_reached([row | {"success_rate": rate}, other], 0.95)
+    assert not success_reached([row | {"success_rate": 1.0}], 0.0)  # 0: never stop
 
 
 def test_a_second_signal_stops_at_once():
