@@ -25,7 +25,7 @@ from train import disable_compilation_cache, is_plain_name, parse, pop_option
 from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError, exit_in_one_line
-from her_jax.run import run
+from her_jax.run import reaches, run
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 LEVELS = (0.9, 0.95)
@@ -50,7 +50,7 @@ def per_epoch(rows: list[dict]) -> list[dict]:
 
 def crossing(epochs: list[dict], level: float) -> dict | None:
     """The first epoch whose median success reaches `level`."""
-    return next((e for e in epochs if e["success_median"] >= level), None)
+    return next((e for e in epochs if reaches(e["success_median"], level)), None)
 
 
 def pop_label(argv: list[str]) -> tuple[str, list[str]]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from her_jax.config import TrainConfig
-from her_jax.run import SUCCESS_SLACK, run
+from her_jax.run import reaches, run
 
 
 def final_success(tmp_path, config):
@@ -28,7 +28,7 @@ def test_her_reaches_90_percent_on_fetch_reach_short(tmp_path, algo):
     # (results/learners_reach_cpu), so a single seed gets some slack
     config = TrainConfig(algo=algo, total_env_steps=20_000, eval_envs=64, stop_at_success=0.9)
     success = final_success(tmp_path, config)
-    assert success[0] >= 0.9 - SUCCESS_SLACK, success
+    assert reaches(success[0], 0.9), success
 
 
 @pytest.mark.slow
@@ -37,6 +37,4 @@ def test_her_reaches_90_percent_on_fetch_reach_default_cli_settings(tmp_path, al
     """The settings `python experiments/train.py --algo ALGO` uses, 3 seeds, 200 evaluation
     episodes each."""
     success = final_success(tmp_path, TrainConfig(algo=algo, seeds=3, eval_envs=200))
-    assert np.median(success) >= 0.9 - SUCCESS_SLACK and min(success) >= 0.8 - SUCCESS_SLACK, (
-        success
-    )
+    assert reaches(np.median(success), 0.9) and reaches(min(success), 0.8), success
