@@ -35,6 +35,10 @@ does not offer, summarised without training anything:
     python experiments/fig6_ablation.py --summary-only --out-dir results/fig6_ablation_push_cpu \
         --extra-runs results/train_push_cpu_reference_defaults
 
+Best and mean over training depend on how long a member trained: where runs were
+stopped at different points, `--up-to-env-steps N` summarises each over its first
+N env steps (refusing one that stopped short of N).
+
 Memory: every member keeps its own buffer, so the run holds
 `members x buffer_capacity` transitions; size `--buffer-capacity` to the card.
 """
@@ -118,6 +122,10 @@ class Args(FigureArgs, StrategySweep):
     train.py), each under the task its config names, with the settings of that task's parts."""
     summary_only: bool = False
     """Train nothing: summarise and draw the runs under --out-dir and --extra-runs."""
+    up_to_env_steps: int = 0
+    """Summarise every member over its epochs up to this many env steps (0: all of them), so
+    that runs stopped at different points compare over one budget; a member that stopped short
+    of it is refused."""
     smoke: bool = False
     """A tiny version on fetch_reach (2 seeds, a few hundred env steps) that checks the
     pipeline."""
@@ -241,16 +249,24 @@ def read_metrics(path: Path) -> list[dict]:
     ]  # fmt: skip
 
 
-def summarise(task: str, run_dirs: list[Path], out_dir: Path) -> list[dict]:
+def summarise(task: str, run_dirs: list[Path], out_dir: Path, up_to: int = 0) -> list[dict]:
     """Best and mean test success over training of every (strategy, k, seed) trained in
     `run_dirs`, each row naming its run folder relative to `out_dir` (where the summary goes),
-    so that plots can draw the curves behind the numbers."""
+    so that plots can draw the curves behind the numbers. `up_to` > 0: over the epochs up to
+    that many env steps only, refusing a member that stopped before reaching it."""
     per_member = defaultdict(list)  # (strategy, k, seed) -> (run folder, its epochs' rows)
     for run_dir in run_dirs:
         for r in read_metrics(run_dir / "metrics.csv"):
             per_member[(r["strategy"], r["k"], r["seed"])].append((run_dir, r))
     out = []
     for (strategy, k, seed), mine in sorted(per_member.items()):
+        if up_to:
+            if (reached := max(r["env_steps"] for _, r in mine)) < up_to:
+                raise ConfigError(
+                    f"{task}: strategy {strategy}, k {k:g}, seed {seed} in {mine[0][0]} stopped "
+                    f"at {reached:,} env steps, short of --up-to-env-steps {up_to:,}"
+                )
+            mine = [(d, r) for d, r in mine if r["env_steps"] <= up_to]
         curve = [r["success_rate"] for _, r in mine]
         out.append({
             "task": task, "strategy": strategy, "k": k, "seed": seed,
@@ -263,14 +279,18 @@ def summarise(task: str, run_dirs: list[Path], out_dir: Path) -> list[dict]:
     return out
 
 
-def summarise_all(runs: dict[str, list[Path]], out_dir: Path) -> list[dict]:
-    """Every task of `sweep_runs`, each with all its runs: one row per member."""
-    return [row for task, run_dirs in runs.items() for row in summarise(task, run_dirs, out_dir)]
+def summarise_all(runs: dict[str, list[Path]], out_dir: Path, up_to: int = 0) -> list[dict]:
+    """Every task of `sweep_runs`, each with all its runs: one row per member (`summarise`)."""
+    return [
+        row for task, run_dirs in runs.items() for row in summarise(task, run_dirs, out_dir, up_to)
+    ]  # fmt: skip
 
 
 def main(args: Args) -> Path:
     if args.smoke:
         args = dataclasses.replace(args, tasks=(SMOKE_TASK,), seeds=2)
+    if args.up_to_env_steps < 0:
+        raise ConfigError(f"--up-to-env-steps needs a number >= 0, got {args.up_to_env_steps}")
     runs = sweep_runs(args)
     check_runs(runs)
     if not args.summary_only:
@@ -279,7 +299,7 @@ def main(args: Args) -> Path:
         variants = args.variants(args.baseline)
         for task in args.tasks:
             run(config_for(args, task), variants=variants, progress=not args.smoke)
-    if not (rows := summarise_all(sweep_runs(args), args.out_dir)):
+    if not (rows := summarise_all(sweep_runs(args), args.out_dir, args.up_to_env_steps)):
         raise ConfigError(f"no run with a finished epoch under {args.out_dir} or in --extra-runs")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     return write_summary(rows, args.out_dir)

@@ -137,13 +137,15 @@ CURVE_COLUMNS = {
 }
 
 
-def _draw_curve(ax, curve: Curve, column: str = "success_rate") -> None:
+def _draw_curve(ax, curve: Curve, column: str = "success_rate", up_to: int = 0) -> None:
     """`column` (intended-goal success unless told) against env steps of one strategy (at one
-    k): median over seeds, interquartile range shaded."""
+    k): median over seeds, interquartile range shaded; up to `up_to` env steps if > 0."""
     label, path, drawn, color, style = curve
     strategy, k = drawn if isinstance(drawn, tuple) else (drawn, None)
     per_step = defaultdict(list)
     for r in read_csv(path):
+        if up_to and int(r["env_steps"]) > up_to:
+            continue
         if r["strategy"] == strategy and (k is None or float(r["k"]) == k):
             per_step[int(r["env_steps"])].append(float(r[column]))
     steps = sorted(per_step)
@@ -153,10 +155,15 @@ def _draw_curve(ax, curve: Curve, column: str = "success_rate") -> None:
 
 
 def plot_curve_panels(
-    panels: dict[str, list[Curve]], out_png: Path, columns: int = 0, column: str = "success_rate"
+    panels: dict[str, list[Curve]],
+    out_png: Path,
+    columns: int = 0,
+    column: str = "success_rate",
+    up_to: int = 0,
 ) -> None:
     """One panel per title, `column` of metrics.csv (intended-goal success unless told) against
-    env steps, the run's device noted; `columns` panels to a row (0: all in one row)."""
+    env steps (up to `up_to` if > 0), the run's device noted; `columns` panels to a row (0: all
+    in one row)."""
     columns = columns or len(panels)
     rows = -(-len(panels) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
@@ -164,7 +171,7 @@ def plot_curve_panels(
         ax.set_visible(False)
     for ax, (title, curves) in zip(axes.flat, panels.items(), strict=False):
         for curve in curves:
-            _draw_curve(ax, curve, column)
+            _draw_curve(ax, curve, column, up_to)
         ax.set(xlabel="env steps", ylabel=CURVE_COLUMNS[column], ylim=(-0.02, 1.02))
         # 100k, 1.5M: plain integers up to a million run into each other
         ax.xaxis.set_major_formatter(EngFormatter(sep=""))
@@ -410,7 +417,8 @@ def plot_fig6_curves(summary_csv: Path, out_png: Path, column: str = "success_ra
     """The learning curves behind a Fig. 6 summary (its `run` column names their folders): a
     panel per task and strategy with a curve per k, no HER dashed in each. `column` is what is
     drawn: intended-goal test success, or `batch_reward0_share` (`fig6_batches.png`), how
-    much of each training batch was a success under its goals."""
+    much of each training batch was a success under its goals. Curves end at the last env steps the
+    summary counts (one made with `--up-to-env-steps N` ends them at N)."""
     rows = read_csv(summary_csv)
     ks = sorted({float(r["k"]) for r in rows if r["strategy"] != "none"})
     color = {k: f"C{i}" for i, k in enumerate(ks)}  # one colour per k in every panel
@@ -430,7 +438,8 @@ def plot_fig6_curves(summary_csv: Path, out_png: Path, column: str = "success_ra
                 curves.append(("no HER", baseline, "none", "black", "--"))
             sizes = _learner_sizes(curves[0][1]) if task.startswith("fetch") else ""
             panels[f"{task}, {strategy}\n{sizes}".strip()] = curves
-    plot_curve_panels(panels, out_png, columns=min(4, len(panels)), column=column)  # 4 a row
+    up_to = max(int(r["env_steps"]) for r in rows)
+    plot_curve_panels(panels, out_png, columns=min(4, len(panels)), column=column, up_to=up_to)
 
 
 def plot_fig6(summary_csv: Path, out_png: Path) -> None:

@@ -224,8 +224,10 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
 
     # runs trained elsewhere join a summary without training: the two parts, summarised as
     # --extra-runs into another folder, give the same summary; a part named twice counts once
-    def summary_only(out_dir: Path, *extra_runs: Path) -> list[dict]:
-        args = fig6_ablation.Args(summary_only=True, out_dir=out_dir, extra_runs=extra_runs)
+    def summary_only(out_dir: Path, *extra_runs: Path, up_to: int = 0) -> list[dict]:
+        args = fig6_ablation.Args(
+            summary_only=True, out_dir=out_dir, extra_runs=extra_runs, up_to_env_steps=up_to
+        )
         return list(csv.DictReader(fig6_ablation.main(args).open()))
 
     elsewhere = summary_only(tmp_path / "elsewhere", task / "k1", task / "kall")
@@ -245,6 +247,31 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
         summary_only(tmp_path, tmp_path / "missing")
     with pytest.raises(ConfigError, match="no run with a finished epoch"):
         summary_only(tmp_path / "empty")
+    # over a shorter budget every member counts its epochs up to it only (here the first of
+    # two), and a budget that a member has not reached is refused
+    first_epoch = {
+        (r["strategy"], r["k"], r["seed"]): r["success_rate"]
+        for r in fig6_ablation.read_metrics(task / "k1" / "metrics.csv")
+        if r["env_steps"] == 200
+    }
+    capped = summary_only(tmp_path / "capped", task / "k1", up_to=200)
+    assert len(capped) == len(first_epoch) == (3 + 1) * 2
+    for r in capped:
+        success = first_epoch[(r["strategy"], float(r["k"]), int(r["seed"]))]
+        assert r["env_steps"] == "200"
+        assert float(r["final_success"]) == pytest.approx(success, abs=1e-4)
+        assert float(r["best_success"]) == float(r["mean_success"]) == float(r["final_success"])
+    assert (tmp_path / "capped" / "fig6_curves.png").exists()
+    fig, ax = plot.plt.subplots()  # the curves behind it stop there too
+    curve = ("k = 1", task / "k1" / "metrics.csv", ("future", 1.0), "C0", "-")
+    plot._draw_curve(ax, curve, up_to=200)
+    plot._draw_curve(ax, curve)
+    assert [list(line.get_xdata()) for line in ax.lines] == [[200], [200, 400]]
+    plot.plt.close(fig)
+    with pytest.raises(ConfigError, match=r"seed 0 in .*k1 stopped at 400 env steps, short of"):
+        summary_only(tmp_path / "capped", task / "k1", up_to=600)
+    with pytest.raises(ConfigError, match="--up-to-env-steps needs a number >= 0, got -1"):
+        summary_only(tmp_path / "capped", task / "k1", up_to=-1)
 
 
 def test_fig6_table_gives_the_median_best_and_mean_of_every_strategy_and_k():
