@@ -195,12 +195,18 @@ def check_runs(runs: dict[str, list[Path]]) -> None:
 def check_parts(args: Args, runs: dict[str, list[Path]]) -> None:
     """Refuse a part whose members another part under --out-dir (or one of --extra-runs) has
     trained already (their curves would mix in the summary), or whose settings differ from
-    another part's (their members could not be compared), before anything is compiled.
+    another part's (their members could not be compared), or whose members would stop short
+    of --up-to-env-steps, before anything is compiled.
     `runs`: the sweep's runs so far (`sweep_runs`)."""
     if args.part and not is_plain_name(args.part):
         raise ConfigError(f"--part needs a name of letters, digits, '-' and '_', got {args.part!r}")
     for task in args.tasks:
         mine = config_for(args, task)
+        if args.up_to_env_steps > mine.total_env_steps:
+            raise ConfigError(
+                f"{task}: --up-to-env-steps {args.up_to_env_steps:,} is beyond the "
+                f"{mine.total_env_steps:,} env steps each member would train"
+            )
         # this part's own earlier run is not among them: a resume checks it against its config
         others = [r for r in runs.get(task, []) if r != run_dir(args, task)]
         for saved in others:

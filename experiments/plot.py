@@ -417,8 +417,8 @@ def plot_fig6_curves(summary_csv: Path, out_png: Path, column: str = "success_ra
     """The learning curves behind a Fig. 6 summary (its `run` column names their folders): a
     panel per task and strategy with a curve per k, no HER dashed in each. `column` is what is
     drawn: intended-goal test success, or `batch_reward0_share` (`fig6_batches.png`), how
-    much of each training batch was a success under its goals. Curves end at the last env steps the
-    summary counts (one made with `--up-to-env-steps N` ends them at N)."""
+    much of each training batch was a success under its goals. Curves end at the last env
+    steps the summary counts (one made with `--up-to-env-steps N` ends them at N)."""
     rows = read_csv(summary_csv)
     ks = sorted({float(r["k"]) for r in rows if r["strategy"] != "none"})
     color = {k: f"C{i}" for i, k in enumerate(ks)}  # one colour per k in every panel

@@ -221,6 +221,11 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"trained with distance_threshold 0.0, .* 0.07"):
         fig6_ablation.main(other_radius)
     assert not (task / "k8").exists()
+    # so is a part that would train fewer env steps than the summary it is asked for counts
+    too_short = dataclasses.replace(second_part, part="k8", ks=(8.0,), up_to_env_steps=600)
+    with pytest.raises(ConfigError, match=r"--up-to-env-steps 600 is beyond the 400 env steps"):
+        fig6_ablation.main(too_short)
+    assert not (task / "k8").exists()
 
     # runs trained elsewhere join a summary without training: the two parts, summarised as
     # --extra-runs into another folder, give the same summary; a part named twice counts once
