@@ -35,6 +35,22 @@ class Policy(NamedTuple):
     config: Any  # the run's TrainConfig
 
 
+def restore_newest(run_dir: Path, trainer: Trainer, variants: list):
+    """(every member's train state, the epoch) from the newest checkpoint of the run in
+    `run_dir`, made by `trainer` with `variants`, in host memory, never the accelerator's,
+    which a training run may hold."""
+    checkpoints = Checkpoints(Path(run_dir) / "checkpoints")
+    try:
+        epoch = checkpoints.latest_epoch()
+        if epoch is None:
+            raise ConfigError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
+        host = jax.sharding.SingleDeviceSharding(jax.devices("cpu")[0])
+        state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants, sharding=host))
+    finally:
+        checkpoints.close()
+    return state, epoch
+
+
 def restore_member(run_dir: Path, trainer: Trainer, variants: list, member: int):
     """(member `member`'s train state, its (strategy, k, seed)) from the newest checkpoint of
     the run in `run_dir`, made by `trainer` with `variants`; the member in metrics.csv's order.
@@ -42,17 +58,7 @@ def restore_member(run_dir: Path, trainer: Trainer, variants: list, member: int)
     members = run_members(trainer.config, variants)
     if not 0 <= member < len(members):
         raise ConfigError(f"member must lie in [0, {len(members)}) for this run, got {member}")
-    checkpoints = Checkpoints(Path(run_dir) / "checkpoints")
-    try:
-        epoch = checkpoints.latest_epoch()
-        if epoch is None:
-            raise ConfigError(f"no checkpoint under {Path(run_dir) / 'checkpoints'}")
-        # every member's buffer is restored into host memory, never the accelerator's, which
-        # a training run may hold; only the member taken out goes to the device
-        host = jax.sharding.SingleDeviceSharding(jax.devices("cpu")[0])
-        state, _ = checkpoints.restore(epoch, state_shapes(trainer, variants, sharding=host))
-    finally:
-        checkpoints.close()
+    state, _ = restore_newest(run_dir, trainer, variants)
     one = jax.tree.map(lambda x: x[member], state)
     return jax.device_put(one, jax.devices()[0]), members[member]
 

@@ -1,0 +1,101 @@
+"""Where the goals in a run's replay buffer lie: how much of it is above the table.
+
+HER's relabelled goals are object positions the buffer stored, so which goals
+a strategy can learn from depends on where the object went. For every member
+of a Fetch object task's newest checkpoint this prints, and writes to
+`<run_dir>/buffer_goals.csv`, the share of stored episodes whose object
+started lifted (a grasped start), of stored object positions (every step) and
+of final ones lifted, of intended goals lifted, and of episodes whose object
+ended more than `--moved` from where it started. Lifted means more than
+`--lift` above the object's resting height.
+
+    python experiments/buffer_goals.py results/train_pick_and_place_cpu_grasped
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import tyro
+
+from her_jax.envs.fetch.env import FetchEnv
+from her_jax.errors import ConfigError, exit_in_one_line
+from her_jax.policy import restore_newest
+from her_jax.run import run_members
+from her_jax.run_folder import load_config
+from her_jax.train import make_train
+
+COLUMNS = [
+    "strategy", "k", "seed", "epoch", "episodes", "started_lifted", "positions_lifted",
+    "final_lifted", "desired_lifted", "object_moved",
+]  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Args:
+    run_dir: tyro.conf.Positional[Path]
+    """The run's folder (its --out-dir), holding config.json and checkpoints/."""
+    lift: float = 0.02
+    """Height above the object's resting centre (m) from which a position counts as lifted."""
+    moved: float = 0.05
+    """Distance (m) from its start beyond which an episode's object counts as moved."""
+
+
+def goal_shares(
+    achieved_goal: np.ndarray, desired_goal: np.ndarray, rest_z: float, lift: float, moved: float
+) -> dict[str, float]:
+    """Shares of stored episodes (`achieved_goal [N, T + 1, 3]`, `desired_goal [N, 3]`) as in
+    the module docstring."""
+    height = achieved_goal[..., 2] - rest_z
+    travel = np.linalg.norm(achieved_goal[:, -1] - achieved_goal[:, 0], axis=-1)
+    return {
+        "started_lifted": float(np.mean(height[:, 0] > lift)),
+        "positions_lifted": float(np.mean(height > lift)),
+        "final_lifted": float(np.mean(height[:, -1] > lift)),
+        "desired_lifted": float(np.mean(desired_goal[:, 2] - rest_z > lift)),
+        "object_moved": float(np.mean(travel > moved)),
+    }
+
+
+def main(args: Args) -> list[dict]:
+    if args.lift < 0 or args.moved <= 0:
+        raise ConfigError(f"need lift >= 0 and moved > 0, got {args.lift} and {args.moved}")
+    config, variants = load_config(args.run_dir)
+    trainer = make_train(config)
+    if not (isinstance(trainer.env, FetchEnv) and trainer.env.spec.has_object):
+        raise ConfigError(f"{config.env} has no object: its goals are not object positions")
+    state, epoch = restore_newest(args.run_dir, trainer, variants)
+    buffer = state.buffer
+    capacity = buffer.data.desired_goal.shape[1]
+    rows = []
+    for m, (strategy, k, seed) in enumerate(run_members(config, variants)):
+        stored = min(int(buffer.count[m]), capacity)  # filled slots are 0 .. count - 1
+        shares = goal_shares(
+            np.asarray(buffer.data.achieved_goal[m, :stored]),
+            np.asarray(buffer.data.desired_goal[m, :stored]),
+            trainer.env.spec.object_z,
+            args.lift,
+            args.moved,
+        )
+        rows.append(
+            {"strategy": strategy, "k": k, "seed": seed, "epoch": epoch, "episodes": stored}
+            | {name: round(value, 4) for name, value in shares.items()}
+        )
+    out = Path(args.run_dir) / "buffer_goals.csv"
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(" | ".join(COLUMNS))
+    for row in rows:
+        print(" | ".join(str(row[c]) for c in COLUMNS))
+    print(f"wrote {out}")
+    return rows
+
+
+if __name__ == "__main__":
+    with exit_in_one_line():
+        main(tyro.cli(Args))
