@@ -14,7 +14,6 @@ ended more than `--moved` from where it started. Lifted means more than
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import tyro
 
 from her_jax.envs.fetch.env import FetchEnv
 from her_jax.errors import ConfigError, exit_in_one_line
+from her_jax.meta import write_csv
 from her_jax.policy import restore_newest
 from her_jax.run import run_members
 from her_jax.run_folder import load_config
@@ -61,7 +61,7 @@ def goal_shares(
 
 
 def main(args: Args) -> list[dict]:
-    if args.lift < 0 or args.moved <= 0:
+    if not (args.lift >= 0 and args.moved > 0):  # NaN fails both
         raise ConfigError(f"need lift >= 0 and moved > 0, got {args.lift} and {args.moved}")
     config, variants = load_config(args.run_dir)
     trainer = make_train(config)
@@ -69,10 +69,9 @@ def main(args: Args) -> list[dict]:
         raise ConfigError(f"{config.env} has no object: its goals are not object positions")
     state, epoch = restore_newest(args.run_dir, trainer, variants)
     buffer = state.buffer
-    capacity = buffer.data.desired_goal.shape[1]
     rows = []
     for m, (strategy, k, seed) in enumerate(run_members(config, variants)):
-        stored = min(int(buffer.count[m]), capacity)  # filled slots are 0 .. count - 1
+        stored = int(buffer.count[m])  # filled slots are 0 .. count - 1
         shares = goal_shares(
             np.asarray(buffer.data.achieved_goal[m, :stored]),
             np.asarray(buffer.data.desired_goal[m, :stored]),
@@ -85,10 +84,7 @@ def main(args: Args) -> list[dict]:
             | {name: round(value, 4) for name, value in shares.items()}
         )
     out = Path(args.run_dir) / "buffer_goals.csv"
-    with out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(out, rows)  # each row's keys in COLUMNS' order
     print(" | ".join(COLUMNS))
     for row in rows:
         print(" | ".join(str(row[c]) for c in COLUMNS))

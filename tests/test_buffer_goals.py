@@ -91,12 +91,15 @@ def test_buffer_goals_reads_every_member_of_a_checkpoint(tmp_path):
     assert shares[3] == dict.fromkeys(shares[3], 0.0)  # the lifted episode lies past count
     with (tmp_path / "buffer_goals.csv").open() as f:
         written = list(csv.DictReader(f))
+    assert list(written[0]) == buffer_goals.COLUMNS
     assert [float(w["final_lifted"]) for w in written] == [0.0, 0.5, 0.0, 0.0]
 
 
 def test_buffer_goals_refuses_what_it_cannot_measure(tmp_path):
     with pytest.raises(ValueError, match="need lift >= 0 and moved > 0"):
         buffer_goals.main(buffer_goals.Args(run_dir=tmp_path, moved=0.0))
+    with pytest.raises(ValueError, match="need lift >= 0 and moved > 0"):
+        buffer_goals.main(buffer_goals.Args(run_dir=tmp_path, lift=float("nan")))
     for env, algo in (("fetch_reach", "ddpg"), ("bitflip", "dqn")):
         config = dataclasses.replace(TrainConfig(env=env, algo=algo), out_dir=tmp_path)
         saved = config_to_json(config) | {"variants": [["future", 4.0]]}
