@@ -125,7 +125,13 @@ COLORS = {"future": "C0", "none": "C1"}
 
 #: One curve: (legend label, metrics.csv, what is drawn from it, colour, line style); what is
 #: drawn is a strategy, or a (strategy, k) pair where the run trained that strategy at several k.
-Curve = tuple[str, Path, str | tuple[str, float], str, str]
+Curve = tuple[str, Path | tuple[Path, ...], str | tuple[str, float], str, str]
+
+
+def _csvs(paths: Path | tuple[Path, ...]) -> tuple[Path, ...]:
+    """A curve's metrics.csv files: one, or several whose members it pools (the seeds of one
+    variant trained in separate runs, e.g. more seeds added later with --seed)."""
+    return paths if isinstance(paths, tuple) else (paths,)
 
 
 #: What a curve panel can draw from metrics.csv, and its axis label.
@@ -140,10 +146,10 @@ CURVE_COLUMNS = {
 def _draw_curve(ax, curve: Curve, column: str = "success_rate", up_to: int = 0) -> None:
     """`column` (intended-goal success unless told) against env steps of one strategy (at one
     k): median over seeds, interquartile range shaded; up to `up_to` env steps if > 0."""
-    label, path, drawn, color, style = curve
+    label, paths, drawn, color, style = curve
     strategy, k = drawn if isinstance(drawn, tuple) else (drawn, None)
     per_step = defaultdict(list)
-    for r in read_csv(path):
+    for r in (r for path in _csvs(paths) for r in read_csv(path)):
         if up_to and int(r["env_steps"]) > up_to:
             continue
         if r["strategy"] == strategy and (k is None or float(r["k"]) == k):
@@ -177,7 +183,8 @@ def plot_curve_panels(
         ax.xaxis.set_major_formatter(EngFormatter(sep=""))
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7)
-    note = _device_note(*(curve[1].parent for curves in panels.values() for curve in curves))
+    runs = (path.parent for curves in panels.values() for c in curves for path in _csvs(c[1]))
+    note = _device_note(*runs)
     _layout_with_note(fig, note)
     fig.savefig(out_png, dpi=120)
     plt.close(fig)
@@ -422,21 +429,23 @@ def plot_fig6_curves(summary_csv: Path, out_png: Path, column: str = "success_ra
     rows = read_csv(summary_csv)
     ks = sorted({float(r["k"]) for r in rows if r["strategy"] != "none"})
     color = {k: f"C{i}" for i, k in enumerate(ks)}  # one colour per k in every panel
-    trained = defaultdict(dict)  # task -> (strategy, k) -> the metrics.csv of its run
+    # task -> (strategy, k) -> the metrics.csv of every run that trained some of its seeds
+    trained = defaultdict(lambda: defaultdict(dict))
     for r in rows:
         run = summary_csv.parent / r["run"] / "metrics.csv"
-        trained[r["task"]][(r["strategy"], float(r["k"]))] = run
+        trained[r["task"]][(r["strategy"], float(r["k"]))][run] = None  # a set, in order
     panels = {}
     for task, found in trained.items():
+        found = {variant: tuple(runs) for variant, runs in found.items()}
         baseline = found.get(("none", 0.0))
         for strategy in ordered_strategies({s for s, _ in found}):
             curves = [
-                (f"k = {k_text(k)}", path, (s, k), color[k], "-")
-                for (s, k), path in sorted(found.items()) if s == strategy
+                (f"k = {k_text(k)}", paths, (s, k), color[k], "-")
+                for (s, k), paths in sorted(found.items()) if s == strategy
             ]  # fmt: skip
             if baseline is not None:
                 curves.append(("no HER", baseline, "none", "black", "--"))
-            sizes = _learner_sizes(curves[0][1]) if task.startswith("fetch") else ""
+            sizes = _learner_sizes(_csvs(curves[0][1])[0]) if task.startswith("fetch") else ""
             panels[f"{task}, {strategy}\n{sizes}".strip()] = curves
     up_to = max(int(r["env_steps"]) for r in rows)
     plot_curve_panels(panels, out_png, columns=min(4, len(panels)), column=column, up_to=up_to)

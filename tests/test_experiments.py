@@ -250,6 +250,28 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
         summary_only(tmp_path, tmp_path / "copy")
     with pytest.raises(ConfigError, match="no config.json in"):
         summary_only(tmp_path, tmp_path / "missing")
+    # more seeds of the same members, trained later in a folder of their own (--seed 2): the
+    # summary counts them beside the first ones, and each curve pools its seeds from both
+    shutil.copytree(task / "k1", tmp_path / "more_seeds")
+    more = tmp_path / "more_seeds" / "metrics.csv"
+    lines = more.read_text().splitlines()
+    seed_at = lines[0].split(",").index("seed")
+    with more.open("w") as f:
+        for line in lines:
+            cells = line.split(",")
+            cells[seed_at] = "seed" if cells[seed_at] == "seed" else str(int(cells[seed_at]) + 2)
+            f.write(",".join(cells) + "\n")
+    panels = {}
+    with monkeypatch.context() as patched:
+        patched.setattr(plot, "plot_curve_panels", lambda p, out_png, **_: panels.update(p))
+        pooled = summary_only(tmp_path / "pooled", task / "k1", task / "kall", more.parent)
+    assert len(pooled) == len(rows) + (3 + 1) * 2
+    assert {r["seed"] for r in pooled if r["run"] == "../more_seeds"} == {"2", "3"}
+    (curves,) = [c for title, c in panels.items() if title.startswith(f"{task.name}, future")]
+    by_k = {label: [path.resolve() for path in paths] for label, paths, *_ in curves}
+    k1, kall = (task / part / "metrics.csv" for part in ("k1", "kall"))
+    assert by_k["k = 1"] == by_k["no HER"] == [k1.resolve(), more.resolve()]
+    assert by_k["k = all"] == [kall.resolve()]
     with pytest.raises(ConfigError, match="no run with a finished epoch"):
         summary_only(tmp_path / "empty")
     # over a shorter budget every member counts its epochs up to it only (here the first of

@@ -317,3 +317,26 @@ def test_a_curve_draws_the_median_over_seeds_of_the_column_asked_for(tmp_path):
     np.testing.assert_allclose(shares.get_ydata(), [0.80, 0.50])
     np.testing.assert_allclose(success.get_ydata(), [0.2, 0.7])  # success unless told
     plt.close(fig)
+
+
+def test_a_curve_pools_the_seeds_of_one_variant_trained_in_separate_runs(tmp_path):
+    import matplotlib.pyplot as plt
+
+    columns = ["seed", "env_steps", "strategy", "k", "success_rate", "batch_reward0_share"]
+    first, more = tmp_path / "a" / "metrics.csv", tmp_path / "b" / "metrics.csv"
+    for path, rows in (
+        # seeds 0 and 1 in one run, seeds 2 and 3 (--seed 2) in another, with another k
+        (first, [[0, 100, "random", 1, 0.1, 0.2], [1, 100, "random", 1, 0.2, 0.2]]),
+        (more, [[2, 100, "random", 1, 0.8, 0.2], [3, 100, "random", 1, 0.9, 0.2],
+                [2, 100, "random", 4, 0.0, 0.2]]),
+    ):  # fmt: skip
+        path.parent.mkdir()
+        with path.open("w", newline="") as f:
+            csv.writer(f).writerows([columns, *rows])
+    fig, ax = plt.subplots()
+    plot._draw_curve(ax, ("k = 1", (first, more), ("random", 1.0), "C0", "-"))
+    plot._draw_curve(ax, ("k = 1", first, ("random", 1.0), "C0", "-"))
+    (pooled, alone) = ax.lines
+    np.testing.assert_allclose(pooled.get_ydata(), [0.5])  # median of 0.1, 0.2, 0.8, 0.9
+    np.testing.assert_allclose(alone.get_ydata(), [0.15])
+    plt.close(fig)
