@@ -123,8 +123,9 @@ def plot_fig1_budgets(summary_csvs: list[Path], out_png: Path) -> None:
 LABELS = {"future": "DDPG+HER (future, k=4)", "none": "DDPG"}
 COLORS = {"future": "C0", "none": "C1"}
 
-#: One curve: (legend label, metrics.csv, what is drawn from it, colour, line style); what is
-#: drawn is a strategy, or a (strategy, k) pair where the run trained that strategy at several k.
+#: One curve: (legend label, its metrics.csv or several (`_csvs`), what is drawn, colour, line
+#: style); what is drawn is a strategy, or a (strategy, k) pair where the run trained that
+#: strategy at several k.
 Curve = tuple[str, Path | tuple[Path, ...], str | tuple[str, float], str, str]
 
 
