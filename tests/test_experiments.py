@@ -254,13 +254,12 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     # summary counts them beside the first ones, and each curve pools its seeds from both
     shutil.copytree(task / "k1", tmp_path / "more_seeds")
     more = tmp_path / "more_seeds" / "metrics.csv"
-    lines = more.read_text().splitlines()
-    seed_at = lines[0].split(",").index("seed")
-    with more.open("w") as f:
-        for line in lines:
-            cells = line.split(",")
-            cells[seed_at] = "seed" if cells[seed_at] == "seed" else str(int(cells[seed_at]) + 2)
-            f.write(",".join(cells) + "\n")
+    with more.open(newline="") as f:
+        renumbered = [r | {"seed": str(int(r["seed"]) + 2)} for r in csv.DictReader(f)]
+    with more.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(renumbered[0]))
+        writer.writeheader()
+        writer.writerows(renumbered)
     panels = {}
     with monkeypatch.context() as patched:
         patched.setattr(plot, "plot_curve_panels", lambda p, out_png, **_: panels.update(p))
