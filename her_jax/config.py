@@ -74,6 +74,10 @@ class TrainConfig:
     """Evaluation episodes per seed per epoch (deterministic policy, intended goals)."""
     stop_at_success: float = 0.0
     """Stop once every variant's median success over seeds reaches this (0: use the budget)."""
+    stop_at_env_steps: int = 0
+    """Stop after the first epoch that brings each seed to this many env steps (0: the budget);
+    unlike a smaller total_env_steps it keeps the run's schedule and buffer, and that epoch is
+    checkpointed (unless checkpoint_every is -1), so --resume continues to the budget."""
     time_limit_s: float = 0.0
     """Stop after the first epoch that ends this many seconds after this run (or resume) started
     (0: no limit); that epoch is checkpointed (unless checkpoint_every is -1), so --resume
@@ -248,6 +252,10 @@ def validate(config: TrainConfig) -> None:
         raise ConfigError(f"hidden must be a non-empty tuple of widths >= 1, got {config.hidden}")
     if config.devices < 0:
         raise ConfigError(f"devices must be >= 0 (0: all), got {config.devices}")
+    if config.stop_at_env_steps < 0:
+        raise ConfigError(
+            f"stop_at_env_steps must be >= 0 (0: the budget), got {config.stop_at_env_steps}"
+        )
     if config.time_limit_s < 0:
         raise ConfigError(f"time_limit_s must be >= 0 (0: no limit), got {config.time_limit_s}")
     if config.checkpoint_every < -1:

@@ -275,6 +275,20 @@ def test_time_limit_stops_with_a_checkpoint_that_resume_finishes(tmp_path, four_
     assert comparable(first + rest) == comparable(rows)
 
 
+def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, four_epochs):
+    full, rows = four_epochs
+    # one step past epoch 2: the first epoch that reaches it is 3, of the same 4-epoch run
+    part = dataclasses.replace(
+        full, stop_at_env_steps=2 * SMALL.steps_per_epoch(6) + 1, out_dir=tmp_path / "part"
+    )
+    first = run(part, progress=False)
+    assert sorted({r["epoch"] for r in first}) == [1, 2, 3]
+    assert comparable(first) == comparable([r for r in rows if r["epoch"] <= 3])
+    assert [p.name for p in (part.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["3"]
+    rest = run(dataclasses.replace(part, stop_at_env_steps=0, resume=True), progress=False)
+    assert comparable(first + rest) == comparable(rows)
+
+
 def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
     tmp_path, monkeypatch, four_epochs
 ):
@@ -573,6 +587,7 @@ def test_non_finite_observations_stop_the_run_naming_them_first(tmp_path, monkey
         ({"sac_random_eps": -0.1}, "sac_random_eps must lie in \\[0, 1\\]"),
         ({"sac_target_entropy": math.inf}, "sac_target_entropy must be finite"),
         ({"time_limit_s": -1.0}, "time_limit_s must be >= 0"),
+        ({"stop_at_env_steps": -1}, "stop_at_env_steps must be >= 0"),
         ({"distance_threshold": -0.1}, "distance_threshold must be > 0"),
         (
             {"distance_threshold": 0.2},
