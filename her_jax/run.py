@@ -263,6 +263,12 @@ def run(
         latest = checkpoints.latest_epoch()
         if latest is None:
             raise ConfigError(f"--resume: no checkpoint under {out / 'checkpoints'}")
+        if 0 < config.stop_at_env_steps <= latest * trainer.steps_per_epoch:
+            raise ConfigError(
+                f"--resume: the saved run is at {latest * trainer.steps_per_epoch:,} env steps, "
+                f"already at stop_at_env_steps {config.stop_at_env_steps:,}; raise it, or pass 0 "
+                "to train to the budget"
+            )
     sharding = member_sharding(len(members), config.devices)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:

@@ -285,6 +285,8 @@ def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, four
     assert sorted({r["epoch"] for r in first}) == [1, 2, 3]
     assert comparable(first) == comparable([r for r in rows if r["epoch"] <= 3])
     assert [p.name for p in (part.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["3"]
+    with pytest.raises(ConfigError, match="already at stop_at_env_steps"):  # nothing to train
+        run(dataclasses.replace(part, resume=True), progress=False)
     rest = run(dataclasses.replace(part, stop_at_env_steps=0, resume=True), progress=False)
     assert comparable(first + rest) == comparable(rows)
 
