@@ -352,18 +352,15 @@ def run(
             stop = reached or out_of_time or at_steps or interrupted
             if keep and (done == trainer.num_epochs or stop or (every and done % every == 0)):
                 checkpoints.save(done, state, {"wall_time_s": wall})
+            saved = "checkpointed, --resume continues" if keep else "no checkpoint kept"
             if reached:
                 bar.write(f"success reached {config.stop_at_success} at epoch {done}: stopping")
             elif interrupted and done < trainer.num_epochs:
                 bar.write(f"stopped at epoch {done} (checkpointed, --resume continues)")
             elif at_steps and done < trainer.num_epochs:
-                saved = "checkpointed, --resume continues" if keep else "no checkpoint kept"
-                bar.write(
-                    f"stopped at {done * trainer.steps_per_epoch:,} env steps, epoch {done} "
-                    f"({saved})"
-                )
+                steps = done * trainer.steps_per_epoch
+                bar.write(f"stopped at {steps:,} env steps, epoch {done} ({saved})")
             elif out_of_time and done < trainer.num_epochs:
-                saved = "checkpointed, --resume continues" if keep else "no checkpoint kept"
                 bar.write(f"time limit {config.time_limit_s} s reached at epoch {done} ({saved})")
             if stop:
                 break
