@@ -313,6 +313,8 @@ def run(
     written = []
     # with checkpoints kept, Ctrl-C or SIGTERM stops after the epoch in progress, saved
     stop_request = StopRequest(active=keep).install()
+    # how a stop message ends: whether --resume can continue from it
+    kept = "checkpointed, --resume continues" if keep else "no checkpoint kept"
     try:
         for epoch in range(first_epoch, trainer.num_epochs):
             t0 = time.perf_counter()
@@ -344,24 +346,23 @@ def run(
             bar.set_postfix(success=f"{success:.2f}", steps_s=f"{rows[0]['env_steps_per_s']:.0f}")
             bar.update(trainer.steps_per_epoch)
             done = epoch + 1
+            steps = done * trainer.steps_per_epoch
             every = config.checkpoint_every
             reached = success_reached(rows, config.stop_at_success)
             out_of_time = 0 < config.time_limit_s <= time.perf_counter() - start
-            at_steps = 0 < config.stop_at_env_steps <= done * trainer.steps_per_epoch
+            at_steps = 0 < config.stop_at_env_steps <= steps
             interrupted = stop_request.signal is not None
             stop = reached or out_of_time or at_steps or interrupted
             if keep and (done == trainer.num_epochs or stop or (every and done % every == 0)):
                 checkpoints.save(done, state, {"wall_time_s": wall})
-            saved = "checkpointed, --resume continues" if keep else "no checkpoint kept"
             if reached:
                 bar.write(f"success reached {config.stop_at_success} at epoch {done}: stopping")
             elif interrupted and done < trainer.num_epochs:
                 bar.write(f"stopped at epoch {done} (checkpointed, --resume continues)")
             elif at_steps and done < trainer.num_epochs:
-                steps = done * trainer.steps_per_epoch
-                bar.write(f"stopped at {steps:,} env steps, epoch {done} ({saved})")
+                bar.write(f"stopped at {steps:,} env steps, epoch {done} ({kept})")
             elif out_of_time and done < trainer.num_epochs:
-                bar.write(f"time limit {config.time_limit_s} s reached at epoch {done} ({saved})")
+                bar.write(f"time limit {config.time_limit_s} s reached at epoch {done} ({kept})")
             if stop:
                 break
     finally:
