@@ -56,6 +56,10 @@ class FigureArgs:
     time_limit_s: float = 0.0
     """Stop each task's run after the first epoch past this many seconds (0: no limit); with
     --checkpoint-every it is saved there, and --resume continues it."""
+    stop_at_env_steps: int = 0
+    """Stop each task's run after the first epoch that brings each seed to this many env steps
+    (0: the budget), on the budget's schedule, so that runs of one budget stopped at one step
+    compare; with --checkpoint-every it is saved there, and --resume continues it."""
     resume: bool = False
     """Continue each task's run from its newest checkpoint (tasks already done train no more;
     tasks not yet started start)."""
@@ -67,6 +71,17 @@ class FigureArgs:
     paper_grasped_starts: bool = False
     """Start half of pick-and-place's training episodes with the cube held in the gripper, as
     the paper did (evaluation episodes never; the other tasks are unchanged)."""
+
+    def run_fields(self, task: str, out_dir: Path) -> dict:
+        """The TrainConfig fields these arguments set for `task`'s run in `out_dir`: how it is
+        kept, stopped and resumed (--resume starts a run not yet started), and the paper's
+        setup asked for."""
+        return dict(
+            checkpoint_every=self.checkpoint_every, time_limit_s=self.time_limit_s,
+            stop_at_env_steps=self.stop_at_env_steps, overwrite=self.overwrite,
+            resume=self.resume and has_run(out_dir), out_dir=out_dir,
+            **paper_setup(task, self.paper_thresholds, self.paper_grasped_starts),
+        )  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,16 +134,13 @@ def curve_config(task: str, args: CurveArgs, out_dir: Path, **fields) -> TrainCo
 
     `fields` are further TrainConfig fields, e.g. `fixed_goal` or `reward_type`.
     """
-    fields = paper_setup(task, args.paper_thresholds, args.paper_grasped_starts) | fields
     config = TrainConfig(
         env=task, seeds=args.seeds, total_env_steps=args.env_steps or BUDGETS[task],
         num_envs=args.num_envs, buffer_capacity=args.buffer_capacity,
         cycles_per_epoch=args.cycles_per_epoch,
         updates_per_cycle=args.updates_per_cycle, target_update_interval=40,
         batch_size=args.batch_size, eval_envs=args.eval_envs,
-        checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
-        resume=args.resume and has_run(out_dir), overwrite=args.overwrite, out_dir=out_dir,
-        **fields,
+        **(args.run_fields(task, out_dir) | fields),
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

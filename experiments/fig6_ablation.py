@@ -52,7 +52,7 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, FigureArgs, paper_setup
+from fetch_figures import RESULTS, SMOKE, SMOKE_TASK, FigureArgs
 from plot import (
     LEARNER_FIELDS,
     k_text,
@@ -69,7 +69,7 @@ from her_jax import meta
 from her_jax.config import TrainConfig
 from her_jax.errors import ConfigError, exit_in_one_line
 from her_jax.run import run, run_members
-from her_jax.run_folder import has_run, load_config, stored_k
+from her_jax.run_folder import load_config, stored_k
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,10 +233,7 @@ def config_for(args: Args, task: str) -> TrainConfig:
         buffer_capacity=args.buffer_capacity, cycles_per_epoch=args.cycles_per_epoch,
         updates_per_cycle=args.updates_per_cycle,
         target_update_interval=50, batch_size=args.batch_size, eval_envs=args.eval_envs,
-        checkpoint_every=args.checkpoint_every, time_limit_s=args.time_limit_s,
-        resume=args.resume and has_run(run_dir(args, task)), overwrite=args.overwrite,
-        out_dir=run_dir(args, task),
-        **paper_setup(task, args.paper_thresholds, args.paper_grasped_starts),
+        **args.run_fields(task, run_dir(args, task)),
     )  # fmt: skip
     return dataclasses.replace(config, **SMOKE) if args.smoke else config
 

@@ -78,7 +78,7 @@ class TrainConfig:
     """Stop after the first epoch that brings each seed to this many env steps (0: the budget);
     unlike a smaller total_env_steps it keeps the run's schedule and buffer, and that epoch is
     checkpointed (unless checkpoint_every is -1), so --resume continues (with a larger value
-    or 0: a resume already there is refused)."""
+    or 0; a resume already there trains nothing, as one at the budget's end)."""
     time_limit_s: float = 0.0
     """Stop after the first epoch that ends this many seconds after this run (or resume) started
     (0: no limit); that epoch is checkpointed (unless checkpoint_every is -1), so --resume

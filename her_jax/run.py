@@ -259,15 +259,19 @@ def run(
     keep = config.checkpoint_every >= 0
     checkpoints = Checkpoints(out / "checkpoints") if keep or config.resume else None
     latest = None
+    last_epoch = trainer.num_epochs  # where the epoch loop ends
     if config.resume:
         latest = checkpoints.latest_epoch()
         if latest is None:
             raise ConfigError(f"--resume: no checkpoint under {out / 'checkpoints'}")
         if 0 < config.stop_at_env_steps <= latest * trainer.steps_per_epoch:
-            raise ConfigError(
-                f"--resume: the saved run is at {latest * trainer.steps_per_epoch:,} env steps, "
-                f"already at stop_at_env_steps {config.stop_at_env_steps:,}; raise it, or pass 0 "
-                "to train to the budget"
+            # done, as a run resumed at its budget's end: a figure script's --resume goes on
+            # to its next run
+            last_epoch = latest
+            print(
+                f"--resume: {out} is at {latest * trainer.steps_per_epoch:,} env steps, already "
+                f"at stop_at_env_steps {config.stop_at_env_steps:,}: nothing to train (raise "
+                "it, or pass 0 to train to the budget)"
             )
     sharding = member_sharding(len(members), config.devices)
     first_epoch, wall_offset = 0, 0.0
@@ -287,7 +291,7 @@ def run(
     # of a short run's wall time) and the first epoch's rates are the program's own; a
     # resumed run that has no epoch left compiles nothing
     compile_start = time.perf_counter()
-    if first_epoch < trainer.num_epochs:
+    if first_epoch < last_epoch:
         epoch_fn, compile_parts = compile_epoch(trainer, state, sharding)
         info |= compile_parts
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
@@ -316,7 +320,7 @@ def run(
     # how a stop message ends: whether --resume can continue from it
     kept = "checkpointed, --resume continues" if keep else "no checkpoint kept"
     try:
-        for epoch in range(first_epoch, trainer.num_epochs):
+        for epoch in range(first_epoch, last_epoch):
             t0 = time.perf_counter()
             state, metrics = epoch_fn(state)
             metrics = jax.device_get(metrics)

@@ -358,9 +358,12 @@ def test_fig6_bitflip_smoke(tmp_path):
 
 def test_fig6_ablation_sizes_and_the_papers_setup_reach_every_member():
     # CPU sizes, and the paper's radius and grasped starts where the task has them
-    cpu = fig6_ablation.Args(batch_size=256, eval_envs=50, cycles_per_epoch=50)
+    cpu = fig6_ablation.Args(
+        batch_size=256, eval_envs=50, cycles_per_epoch=50, stop_at_env_steps=300_000
+    )
     config = fig6_ablation.config_for(cpu, "fetch_push")
     assert (config.batch_size, config.eval_envs, config.cycles_per_epoch) == (256, 50, 50)
+    assert config.stop_at_env_steps == 300_000
     assert (config.distance_threshold, config.grasped_start_prob) == (0.0, 0.0)
     paper = fig6_ablation.Args(paper_thresholds=True, paper_grasped_starts=True)
     setups = {

@@ -129,17 +129,18 @@ def test_curve_config_takes_the_command_line_sizes(tmp_path):
     args = fetch_figures.CurveArgs(
         seeds=3, num_envs=16, batch_size=512, updates_per_cycle=80, env_steps=1000,
         eval_envs=50, checkpoint_every=2, resume=True, cycles_per_epoch=50,
+        stop_at_env_steps=500, time_limit_s=60.0,
     )  # fmt: skip
     config = fetch_figures.curve_config("fetch_push", args, out, reward_type="dense")
     assert (config.seeds, config.num_envs, config.batch_size, config.updates_per_cycle) == (
         3, 16, 512, 80,
     )  # fmt: skip
     assert (config.total_env_steps, config.eval_envs, config.checkpoint_every) == (1000, 50, 2)
-    assert config.cycles_per_epoch == 50
+    assert (config.cycles_per_epoch, config.stop_at_env_steps, config.time_limit_s) == (50, 500, 60)
     assert config.resume and config.reward_type == "dense" and config.out_dir == out
     full = fetch_figures.curve_config("fetch_push", fetch_figures.CurveArgs(), Path("out"))
     assert full.total_env_steps == fetch_figures.BUDGETS["fetch_push"] == 3_000_000
-    assert full.checkpoint_every == -1 and not full.resume
+    assert full.checkpoint_every == -1 and not full.resume and full.stop_at_env_steps == 0
 
 
 def test_paper_thresholds_give_each_task_the_success_radius_of_the_papers_fig3():

@@ -275,7 +275,7 @@ def test_time_limit_stops_with_a_checkpoint_that_resume_finishes(tmp_path, four_
     assert comparable(first + rest) == comparable(rows)
 
 
-def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, four_epochs):
+def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, capsys, four_epochs):
     full, rows = four_epochs
     # one step past epoch 2: the first epoch that reaches it is 3, of the same 4-epoch run
     part = dataclasses.replace(
@@ -285,8 +285,11 @@ def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, four
     assert sorted({r["epoch"] for r in first}) == [1, 2, 3]
     assert comparable(first) == comparable([r for r in rows if r["epoch"] <= 3])
     assert [p.name for p in (part.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["3"]
-    with pytest.raises(ConfigError, match="already at stop_at_env_steps"):  # nothing to train
-        run(dataclasses.replace(part, resume=True), progress=False)
+    # resumed at its stop, it is done: nothing trains, its metrics and checkpoints stay
+    metrics = (part.out_dir / "metrics.csv").read_text()
+    assert run(dataclasses.replace(part, resume=True), progress=False) == []
+    assert "already at stop_at_env_steps" in capsys.readouterr().out
+    assert (part.out_dir / "metrics.csv").read_text() == metrics
     rest = run(dataclasses.replace(part, stop_at_env_steps=0, resume=True), progress=False)
     assert comparable(first + rest) == comparable(rows)
 
