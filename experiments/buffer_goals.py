@@ -60,29 +60,50 @@ def goal_shares(
     }
 
 
-def main(args: Args) -> list[dict]:
-    if not (args.lift >= 0 and args.moved > 0):  # NaN fails both
-        raise ConfigError(f"need lift >= 0 and moved > 0, got {args.lift} and {args.moved}")
-    config, variants = load_config(args.run_dir)
+@dataclasses.dataclass(frozen=True)
+class StoredEpisodes:
+    """One member's stored episodes in a checkpoint: object positions and intended goals."""
+
+    strategy: str
+    k: float
+    seed: int
+    achieved_goal: np.ndarray  # [episodes, T + 1, 3]: the object after each step, reset first
+    desired_goal: np.ndarray  # [episodes, 3]
+
+    def row(self, epoch: int) -> dict:
+        """The columns that name the member, in the order of COLUMNS."""
+        episodes = len(self.desired_goal)
+        return {"strategy": self.strategy, "k": self.k, "seed": self.seed, "epoch": epoch,
+                "episodes": episodes}  # fmt: skip
+
+
+def stored_episodes(run_dir: Path) -> tuple[FetchEnv, int, list[StoredEpisodes]]:
+    """The environment of a Fetch object task's run, its newest checkpoint's epoch, and every
+    member's stored episodes there."""
+    config, variants = load_config(run_dir)
     trainer = make_train(config)
     if not (isinstance(trainer.env, FetchEnv) and trainer.env.spec.has_object):
         raise ConfigError(f"{config.env} has no object: its goals are not object positions")
-    state, epoch = restore_newest(args.run_dir, trainer, variants)
-    buffer = state.buffer
-    rows = []
+    state, epoch = restore_newest(run_dir, trainer, variants)
+    data, members = state.buffer.data, []
     for m, (strategy, k, seed) in enumerate(run_members(config, variants)):
-        stored = int(buffer.count[m])  # filled slots are 0 .. count - 1
+        stored = int(state.buffer.count[m])  # filled slots are 0 .. count - 1
+        achieved = np.asarray(data.achieved_goal[m, :stored])
+        desired = np.asarray(data.desired_goal[m, :stored])
+        members.append(StoredEpisodes(strategy, k, seed, achieved, desired))
+    return trainer.env, epoch, members
+
+
+def main(args: Args) -> list[dict]:
+    if not (args.lift >= 0 and args.moved > 0):  # NaN fails both
+        raise ConfigError(f"need lift >= 0 and moved > 0, got {args.lift} and {args.moved}")
+    env, epoch, members = stored_episodes(args.run_dir)
+    rows = []
+    for member in members:
         shares = goal_shares(
-            np.asarray(buffer.data.achieved_goal[m, :stored]),
-            np.asarray(buffer.data.desired_goal[m, :stored]),
-            trainer.env.spec.object_z,
-            args.lift,
-            args.moved,
+            member.achieved_goal, member.desired_goal, env.spec.object_z, args.lift, args.moved
         )
-        rows.append(
-            {"strategy": strategy, "k": k, "seed": seed, "epoch": epoch, "episodes": stored}
-            | {name: round(value, 4) for name, value in shares.items()}
-        )
+        rows.append(member.row(epoch) | {name: round(value, 4) for name, value in shares.items()})
     out = Path(args.run_dir) / "buffer_goals.csv"
     write_csv(out, rows)  # each row's keys in COLUMNS' order
     print(" | ".join(COLUMNS))

@@ -1,5 +1,6 @@
 """buffer_goals.py reads each member's stored episodes back from a checkpoint and measures where
-their object positions lie; a checkpoint of hand-made episodes is written, nothing trained."""
+their object positions lie, met_goals.py which relabelled goals they meet; a checkpoint of
+hand-made episodes is written, nothing trained."""
 
 import csv
 import dataclasses
@@ -20,6 +21,7 @@ from her_jax.train import make_train
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "experiments"))
 
 import buffer_goals  # noqa: E402
+import met_goals  # noqa: E402
 
 REST = 0.4249  # pick-and-place's resting object centre height (REFERENCE.md)
 
@@ -94,12 +96,65 @@ def test_buffer_goals_reads_every_member_of_a_checkpoint(tmp_path):
     assert list(written[0]) == buffer_goals.COLUMNS
     assert [float(w["final_lifted"]) for w in written] == [0.0, 0.5, 0.0, 0.0]
 
+    met = met_goals.main(met_goals.Args(run_dir=tmp_path, samples=20_000))
+    assert [{c: r[c] for c in met_goals.COLUMNS[:5]} for r in met] == [
+        {c: r[c] for c in buffer_goals.COLUMNS[:5]} for r in rows
+    ]
+    for s in met_goals.STRATEGIES:  # member 0's object rests at one point in every episode
+        assert (met[0][f"{s}_met"], met[0][f"{s}_met_moved"]) == (1.0, 0.0)
+    # member 1: one episode held 11 cm up, one resting below it: a goal from the other is missed
+    assert met[1]["random_met"] == pytest.approx(0.5, abs=0.02)
+    assert met[1]["future_met"] == met[1]["final_met"] == 1.0
+    with (tmp_path / "met_goals.csv").open() as f:
+        assert list(next(csv.DictReader(f))) == met_goals.COLUMNS
+
+
+def exact_met_shares(achieved: np.ndarray, threshold: float, moved: float) -> dict[str, float]:
+    """met_goals.met_shares by enumerating every transition and every goal a strategy can give
+    it, with its probability (her.py's rules), instead of drawing them."""
+    n, T = achieved.shape[0], achieved.shape[1] - 1
+    shares = {f"{s}_{x}": 0.0 for s in met_goals.STRATEGIES for x in ("met", "met_moved")}
+    everywhere = [(j, u, 1 / (n * T)) for j in range(n) for u in range(1, T + 1)]
+    for i in range(n):
+        for t in range(T):
+            after = achieved[i, t + 1]
+            displaced = np.linalg.norm(after - achieved[i, 0]) > moved
+            goals = {
+                "final": [(i, T, 1.0)],
+                "future": [(i, u, 1 / (T - t)) for u in range(t + 1, T + 1)],
+                "episode": [(i, u, 1 / T) for u in range(1, T + 1)],
+                "random": everywhere,
+            }
+            for s, choices in goals.items():
+                near = [
+                    w for j, u, w in choices if np.linalg.norm(after - achieved[j, u]) <= threshold
+                ]
+                p = sum(near)
+                shares[f"{s}_met"] += p / (n * T)
+                shares[f"{s}_met_moved"] += p * displaced / (n * T)
+    return shares
+
+
+def test_met_shares_match_an_exact_enumeration():
+    # 4 episodes of 5 steps in a 12 cm cube: goals 5 cm away are met for some pairs, not others
+    rng = np.random.default_rng(1)
+    achieved = 0.03 * np.cumsum(rng.normal(size=(4, 6, 3)), axis=1)
+    achieved[0] = achieved[0, :1]  # one object that never moves
+    exact = exact_met_shares(achieved, 0.05, 0.04)
+    assert 0.05 < exact["random_met"] < exact["future_met"] < 1  # neither all nor nothing
+    assert 0 < exact["future_met_moved"] < exact["future_met"]
+    drawn = met_goals.met_shares(achieved, 0.05, 0.04, samples=400_000, seed=0)
+    assert drawn == pytest.approx(exact, abs=0.005)  # 6 standard errors at most
+
 
 def test_buffer_goals_refuses_what_it_cannot_measure(tmp_path):
     with pytest.raises(ValueError, match="need lift >= 0 and moved > 0"):
         buffer_goals.main(buffer_goals.Args(run_dir=tmp_path, moved=0.0))
     with pytest.raises(ValueError, match="need lift >= 0 and moved > 0"):
         buffer_goals.main(buffer_goals.Args(run_dir=tmp_path, lift=float("nan")))
+    for bad in ({"moved": float("nan")}, {"samples": 0}):
+        with pytest.raises(ValueError, match="need moved > 0 and samples >= 1"):
+            met_goals.main(met_goals.Args(run_dir=tmp_path, **bad))
     for env, algo in (("fetch_reach", "ddpg"), ("bitflip", "dqn")):
         config = dataclasses.replace(TrainConfig(env=env, algo=algo), out_dir=tmp_path)
         saved = config_to_json(config) | {"variants": [["future", 4.0]]}
