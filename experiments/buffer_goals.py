@@ -94,6 +94,16 @@ def stored_episodes(run_dir: Path) -> tuple[FetchEnv, int, list[StoredEpisodes]]
     return trainer.env, epoch, members
 
 
+def write_table(out: Path, rows: list[dict]) -> None:
+    """Write one row per member to the CSV `out`, and print them as a table."""
+    write_csv(out, rows)
+    columns = list(rows[0])
+    print(" | ".join(columns))
+    for row in rows:
+        print(" | ".join(str(row[c]) for c in columns))
+    print(f"wrote {out}")
+
+
 def main(args: Args) -> list[dict]:
     if not (args.lift >= 0 and args.moved > 0):  # NaN fails both
         raise ConfigError(f"need lift >= 0 and moved > 0, got {args.lift} and {args.moved}")
@@ -104,12 +114,7 @@ def main(args: Args) -> list[dict]:
             member.achieved_goal, member.desired_goal, env.spec.object_z, args.lift, args.moved
         )
         rows.append(member.row(epoch) | {name: round(value, 4) for name, value in shares.items()})
-    out = Path(args.run_dir) / "buffer_goals.csv"
-    write_csv(out, rows)  # each row's keys in COLUMNS' order
-    print(" | ".join(COLUMNS))
-    for row in rows:
-        print(" | ".join(str(row[c]) for c in COLUMNS))
-    print(f"wrote {out}")
+    write_table(Path(args.run_dir) / "buffer_goals.csv", rows)  # keys in COLUMNS' order
     return rows
 
 

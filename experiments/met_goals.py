@@ -23,10 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from buffer_goals import stored_episodes
+from buffer_goals import stored_episodes, write_table
 
 from her_jax.errors import ConfigError, exit_in_one_line
-from her_jax.meta import write_csv
 
 STRATEGIES = ("final", "future", "episode", "random")
 COLUMNS = ["strategy", "k", "seed", "epoch", "episodes"] + [
@@ -93,12 +92,7 @@ def main(args: Args) -> list[dict]:
             member.achieved_goal, env.distance_threshold, args.moved, args.samples, args.seed
         )
         rows.append(member.row(epoch) | {name: round(value, 4) for name, value in shares.items()})
-    out = Path(args.run_dir) / "met_goals.csv"
-    write_csv(out, rows)  # each row's keys in COLUMNS' order
-    print(" | ".join(COLUMNS))
-    for row in rows:
-        print(" | ".join(str(row[c]) for c in COLUMNS))
-    print(f"wrote {out}")
+    write_table(Path(args.run_dir) / "met_goals.csv", rows)  # keys in COLUMNS' order
     return rows
 
 
