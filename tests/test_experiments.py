@@ -172,13 +172,18 @@ def test_fig6_ablation_smoke_in_two_parts(tmp_path, monkeypatch):
     # second compile is a cache hit), no HER in the first only
     first_part = fig6_ablation.Args(
         smoke=True, out_dir=tmp_path, strategies=("final", "future", "random"), ks=(1.0,),
-        part="k1", checkpoint_every=1,
+        part="k1", checkpoint_every=1, stop_at_env_steps=200,
     )  # fmt: skip
-    summary = fig6_ablation.main(first_part)
+    summary = fig6_ablation.main(first_part)  # stopped after the first of its 2 epochs
     first = summary.read_text()
-    # resuming a finished run trains no more and summarises the same epochs
+    assert {r["env_steps"] for r in csv.DictReader(summary.open())} == {"200"}
+    # resumed at its stop, or once finished, a part trains no more and summarises the same
     resumed = fig6_ablation.main(dataclasses.replace(first_part, resume=True))
     assert resumed.read_text() == first
+    to_the_end = dataclasses.replace(first_part, resume=True, stop_at_env_steps=0)
+    finished = fig6_ablation.main(to_the_end).read_text()
+    assert finished != first
+    assert fig6_ablation.main(to_the_end).read_text() == finished
     second_part = fig6_ablation.Args(
         smoke=True, out_dir=tmp_path, strategies=("final", "future", "episode", "random"),
         ks=(float("inf"),), part="kall", baseline=False,
