@@ -1,8 +1,9 @@
-"""Which relabelled goals a run's stored episodes meet, and how many of them the arm met.
+"""Which relabelled goals a run's stored episodes meet, and how many with the object moved.
 
-A relabelled transition teaches the actor only where its reward depends on what
-the arm did. On push the object lies still unless pushed, so a substitute goal
-that happens to lie where the object rests is met whatever the arm does. For
+A relabelled transition teaches the actor most where its reward depends on
+what the arm did. On push the object lies still unless pushed, so a substitute
+goal that happens to lie where the object rests stays met unless the arm
+disturbs the object: it teaches little beyond leaving the object alone. For
 every member of a Fetch object task's newest checkpoint this draws `--samples`
 transitions uniformly from the stored episodes, gives each one a goal as each
 strategy would (her.py's rules: `final`, `future`, `episode`, `random`), and
