@@ -15,6 +15,7 @@ ended more than `--moved` from where it started. Lifted means more than
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -94,28 +95,38 @@ def stored_episodes(run_dir: Path) -> tuple[FetchEnv, int, list[StoredEpisodes]]
     return trainer.env, epoch, members
 
 
-def write_table(out: Path, rows: list[dict]) -> None:
-    """Write one row per member to the CSV `out`, and print them as a table."""
+def measure_members(
+    run_dir: Path, name: str, shares: Callable[[FetchEnv, StoredEpisodes], dict[str, float]]
+) -> list[dict]:
+    """One row per member of the run's newest checkpoint: the member's names and its
+    `shares(env, member)`, rounded; written to `<run_dir>/<name>` and printed as a table."""
+    env, epoch, members = stored_episodes(run_dir)
+    rows = []
+    for member in members:
+        if len(member.desired_goal) == 0:  # every share would be a mean of nothing
+            raise ConfigError(f"{run_dir}: seed {member.seed} has no stored episode")
+        values = shares(env, member)
+        rows.append(member.row(epoch) | {key: round(value, 4) for key, value in values.items()})
+    out = Path(run_dir) / name
     write_csv(out, rows)
     columns = list(rows[0])
     print(" | ".join(columns))
     for row in rows:
         print(" | ".join(str(row[c]) for c in columns))
     print(f"wrote {out}")
+    return rows
 
 
 def main(args: Args) -> list[dict]:
     if not (args.lift >= 0 and args.moved > 0):  # NaN fails both
         raise ConfigError(f"need lift >= 0 and moved > 0, got {args.lift} and {args.moved}")
-    env, epoch, members = stored_episodes(args.run_dir)
-    rows = []
-    for member in members:
-        shares = goal_shares(
+
+    def shares(env: FetchEnv, member: StoredEpisodes) -> dict[str, float]:
+        return goal_shares(
             member.achieved_goal, member.desired_goal, env.spec.object_z, args.lift, args.moved
         )
-        rows.append(member.row(epoch) | {name: round(value, 4) for name, value in shares.items()})
-    write_table(Path(args.run_dir) / "buffer_goals.csv", rows)  # keys in COLUMNS' order
-    return rows
+
+    return measure_members(args.run_dir, "buffer_goals.csv", shares)  # keys in COLUMNS' order
 
 
 if __name__ == "__main__":

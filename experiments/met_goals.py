@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import tyro
-from buffer_goals import stored_episodes, write_table
+from buffer_goals import StoredEpisodes, measure_members
 
+from her_jax.envs.fetch.env import FetchEnv
 from her_jax.errors import ConfigError, exit_in_one_line
 
 STRATEGIES = ("final", "future", "episode", "random")
@@ -84,17 +85,13 @@ def met_shares(
 def main(args: Args) -> list[dict]:
     if not (args.moved > 0 and args.samples >= 1):  # NaN fails
         raise ConfigError(f"need moved > 0 and samples >= 1, got {args.moved} and {args.samples}")
-    env, epoch, members = stored_episodes(args.run_dir)
-    rows = []
-    for member in members:
-        if len(member.desired_goal) == 0:
-            raise ConfigError(f"{args.run_dir}: seed {member.seed} has no stored episode")
-        shares = met_shares(
+
+    def shares(env: FetchEnv, member: StoredEpisodes) -> dict[str, float]:
+        return met_shares(
             member.achieved_goal, env.distance_threshold, args.moved, args.samples, args.seed
         )
-        rows.append(member.row(epoch) | {name: round(value, 4) for name, value in shares.items()})
-    write_table(Path(args.run_dir) / "met_goals.csv", rows)  # keys in COLUMNS' order
-    return rows
+
+    return measure_members(args.run_dir, "met_goals.csv", shares)  # keys in COLUMNS' order
 
 
 if __name__ == "__main__":

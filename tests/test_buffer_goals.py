@@ -108,6 +108,15 @@ def test_buffer_goals_reads_every_member_of_a_checkpoint(tmp_path):
     with (tmp_path / "met_goals.csv").open() as f:
         assert list(next(csv.DictReader(f))) == met_goals.COLUMNS
 
+    # a newer checkpoint in which one member has stored nothing: no share can be measured
+    empty = state.replace(buffer=state.buffer.replace(count=count.at[1].set(0)))
+    checkpoints = Checkpoints(tmp_path / "checkpoints")
+    checkpoints.save(8, empty, {})
+    checkpoints.close()
+    for script in (buffer_goals, met_goals):
+        with pytest.raises(ValueError, match="seed 1 has no stored episode"):
+            script.main(script.Args(run_dir=tmp_path))
+
 
 def exact_met_shares(achieved: np.ndarray, threshold: float, moved: float) -> dict[str, float]:
     """met_goals.met_shares by enumerating every transition and every goal a strategy can give
