@@ -273,6 +273,14 @@ def run(
                 f"at stop_at_env_steps {config.stop_at_env_steps:,}: nothing to train (raise "
                 "it, or pass 0 to train to the budget)"
             )
+        elif latest >= last_epoch:
+            print(f"--resume: {out} is at epoch {latest}, its budget's end: nothing to train")
+        if latest >= last_epoch:
+            # a finished run stays as it was: its state is not restored (the buffer is most
+            # of a device's memory and of the time to read it) and its config.json and
+            # meta.json record no leg that trained nothing
+            checkpoints.close()
+            return []
     sharding = member_sharding(len(members), config.devices)
     first_epoch, wall_offset = 0, 0.0
     if config.resume:
@@ -288,12 +296,10 @@ def run(
     }
 
     # compiled ahead of the first epoch, so the compile is timed on its own (a large share
-    # of a short run's wall time) and the first epoch's rates are the program's own; a
-    # resumed run that has no epoch left compiles nothing
+    # of a short run's wall time) and the first epoch's rates are the program's own
     compile_start = time.perf_counter()
-    if first_epoch < last_epoch:
-        epoch_fn, compile_parts = compile_epoch(trainer, state, sharding)
-        info |= compile_parts
+    epoch_fn, compile_parts = compile_epoch(trainer, state, sharding)
+    info |= compile_parts
     info["compile_s"] = round(time.perf_counter() - compile_start, 2)
     # all before compiling: the environment, the state (restored when resuming), config.json
     info["setup_s"] = round(compile_start - start, 2)

@@ -275,6 +275,10 @@ def test_time_limit_stops_with_a_checkpoint_that_resume_finishes(tmp_path, four_
     assert comparable(first + rest) == comparable(rows)
 
 
+def run_files(out: Path) -> dict[str, str]:
+    return {name: (out / name).read_text() for name in ("metrics.csv", "config.json", "meta.json")}
+
+
 def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, capsys, four_epochs):
     full, rows = four_epochs
     # one step past epoch 2: the first epoch that reaches it is 3, of the same 4-epoch run
@@ -285,13 +289,20 @@ def test_stop_at_env_steps_keeps_the_schedule_and_resume_finishes(tmp_path, caps
     assert sorted({r["epoch"] for r in first}) == [1, 2, 3]
     assert comparable(first) == comparable([r for r in rows if r["epoch"] <= 3])
     assert [p.name for p in (part.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["3"]
-    # resumed at its stop, it is done: nothing trains, its metrics and checkpoints stay
-    metrics = (part.out_dir / "metrics.csv").read_text()
+    # resumed at its stop, it is done: nothing trains, and its files stay as they were
+    # (config.json and meta.json record no leg that trained nothing)
+    before = run_files(part.out_dir)
     assert run(dataclasses.replace(part, resume=True), progress=False) == []
     assert "already at stop_at_env_steps" in capsys.readouterr().out
-    assert (part.out_dir / "metrics.csv").read_text() == metrics
+    assert run_files(part.out_dir) == before
     rest = run(dataclasses.replace(part, stop_at_env_steps=0, resume=True), progress=False)
     assert comparable(first + rest) == comparable(rows)
+    # and so is a run resumed at its budget's end
+    before = run_files(part.out_dir)
+    assert run(dataclasses.replace(part, stop_at_env_steps=0, resume=True), progress=False) == []
+    assert "its budget's end: nothing to train" in capsys.readouterr().out
+    assert run_files(part.out_dir) == before
+    assert [p.name for p in (part.out_dir / "checkpoints").iterdir() if p.is_dir()] == ["3", "4"]
 
 
 def test_a_signal_stops_after_the_epoch_with_a_checkpoint_that_resume_finishes(
